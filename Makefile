@@ -1,0 +1,60 @@
+# Sejahtera — two commands on a fresh machine with only Python: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEMO_HOUSEHOLDS ?= 50000
+DEMO_REGION ?= 3204
+PORT ?= 8000
+
+.PHONY: install demo serve worker test test-pg test-sqlite lint types check bench messages clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt pyproject.toml
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+# Embedded database (SQLite under var/), regions, a synthetic regency, one user per role, the server.
+demo: install
+	$(BIN)/sejahtera migrate --no-input
+	$(BIN)/sejahtera regions load
+	$(BIN)/sejahtera demo --households $(DEMO_HOUSEHOLDS) --region $(DEMO_REGION)
+	$(BIN)/sejahtera db_worker --interval 1 & \
+	  trap 'kill %1' EXIT INT TERM; \
+	  $(BIN)/sejahtera runserver 127.0.0.1:$(PORT)
+
+serve: install
+	$(BIN)/sejahtera runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(BIN)/sejahtera db_worker --interval 1
+
+# The whole suite on the database DATABASE_URL names (SQLite when unset).
+test: install
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy sejahtera
+
+check: install
+	$(BIN)/sejahtera makemigrations --check --dry-run
+
+messages: install
+	cd sejahtera && ../$(BIN)/sejahtera makemessages -l id --no-obsolete
+	$(PY) -m sejahtera.common.compilemessages
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

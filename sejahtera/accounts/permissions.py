@@ -1,0 +1,46 @@
+"""What each role may do. Scoping (where) is decided in scoping.py; this is the what."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sejahtera.common.errors import PermissionRefused
+
+from .models import Role, User
+
+
+class Action(StrEnum):
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_EXPORT = "registry.export"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_EDIT = "registry.edit"
+    AUDIT_VIEW = "audit.view"
+
+
+_ALL_STAFF = set(Role) - {Role.PAYMENT_CHANNEL}
+
+ALLOWED: dict[Action, set[str]] = {
+    Action.REGISTRY_VIEW: _ALL_STAFF,
+    Action.REGISTRY_EXPORT: {
+        Role.CENTRAL_DATA,
+        Role.PROGRAM_MANAGER,
+        Role.PROVINCE_OFFICER,
+        Role.DISTRICT_OFFICER,
+        Role.VILLAGE_OPERATOR,
+        Role.AUDITOR,
+    },
+    # Bulk loading is the central data team's and the district offices' (the initial load of a
+    # region); after it, registry changes flow through the update cycle.
+    Action.REGISTRY_IMPORT: {Role.CENTRAL_DATA, Role.DISTRICT_OFFICER},
+    Action.REGISTRY_EDIT: {Role.CENTRAL_DATA, Role.DISTRICT_OFFICER},
+    Action.AUDIT_VIEW: {Role.AUDITOR, Role.CENTRAL_DATA},
+}
+
+
+def can(user: User, action: Action) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in ALLOWED[action])
+
+
+def ensure_can(user: User, action: Action) -> None:
+    if not can(user, action):
+        raise PermissionRefused("Peran Anda tidak berwenang untuk tindakan ini.")

@@ -1,0 +1,56 @@
+"""The one place where jurisdiction is decided.
+
+Every selector narrows its query with these helpers, so lists, counts, exports, search,
+autocomplete, detail pages and the API all see the same slice of the registry.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from sejahtera.common.errors import NotInJurisdiction
+
+from .models import User
+
+# Households carry their region at every level (registry.Household), so scoping is an equality on
+# one indexed column instead of a prefix match.
+_LEVEL_FIELD = {2: "province_code", 4: "regency_code", 6: "district_code", 10: "village_id"}
+
+NOTHING = Q(pk__in=[])
+
+
+def jurisdiction_of(user: User) -> str | None:
+    """'' for the nation, a region code, or None for a user who may see nothing."""
+    if not user.is_authenticated or not user.is_active or not user.role:
+        return None
+    return user.jurisdiction_code
+
+
+def household_scope(user: User, *, prefix: str = "") -> Q:
+    """A filter on Household (or, with prefix 'household__', on a model pointing at it)."""
+    code = jurisdiction_of(user)
+    if code is None:
+        return NOTHING
+    if code == "":
+        return Q()
+    return Q(**{prefix + _LEVEL_FIELD[len(code)]: code})
+
+
+def region_code_scope(user: User, *, field: str) -> Q:
+    """A filter on a region-code column holding a code at any level (e.g. an audit entry's region)."""
+    code = jurisdiction_of(user)
+    if code is None:
+        return NOTHING
+    if code == "":
+        return Q()
+    return Q(**{f"{field}__startswith": code})
+
+
+def in_jurisdiction(user: User, region_code: str) -> bool:
+    code = jurisdiction_of(user)
+    return code is not None and region_code.startswith(code)
+
+
+def ensure_in_jurisdiction(user: User, region_code: str) -> None:
+    if not in_jurisdiction(user, region_code):
+        raise NotInJurisdiction("Data tidak ditemukan di wilayah kewenangan Anda.")

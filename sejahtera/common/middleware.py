@@ -1,0 +1,27 @@
+"""Turns a DomainError that escaped a view into a plain 4xx answer with its message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .errors import DomainError, NotInJurisdiction
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotInJurisdiction):
+            raise Http404(exception.message)
+        if isinstance(exception, DomainError):
+            return render(
+                request, "common/error.html", {"message": exception.message}, status=exception.status_code
+            )
+        return None

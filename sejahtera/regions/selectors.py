@@ -1,0 +1,51 @@
+"""Region reads. Regions are public reference data; lists are still narrowed to a jurisdiction
+where a form offers choices, so that an officer is never offered a region outside it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.db.models import Count, QuerySet
+
+from .models import HistoricalRegionCode, Region
+
+
+def region_children(*, parent_code: str | None, within: str | None = None) -> QuerySet[Region]:
+    """Children of a region (provinces when parent_code is None). `within` is a jurisdiction code:
+    only regions on its path or below it are returned."""
+    qs = Region.objects.filter(parent_id=parent_code) if parent_code else Region.objects.filter(level=1)
+    if within:
+        # A region is offered when it contains the jurisdiction or lies inside it.
+        level_len = {1: 2, 2: 4, 3: 6, 4: 10}
+        allowed = [within[: level_len[lvl]] for lvl in range(1, 5) if level_len[lvl] <= len(within)]
+        qs = qs.filter(code__in=allowed) | qs.filter(code__startswith=within)
+    return qs.order_by("code")
+
+
+def region_get(code: str) -> Region | None:
+    return Region.objects.filter(code=code).first()
+
+
+def region_stats() -> dict[str, int]:
+    counts = dict(Region.objects.values_list("level").annotate(n=Count("code")).values_list("level", "n"))
+    return {
+        "province": counts.get(1, 0),
+        "regency_city": counts.get(2, 0),
+        "district": counts.get(3, 0),
+        "village": counts.get(4, 0),
+    }
+
+
+@lru_cache(maxsize=1)
+def district_codes() -> tuple[frozenset[str], dict[str, str]]:
+    """(current 6-digit district codes, historical 6-digit code → current code). Cached per process;
+    the region table changes only when a new decree is loaded."""
+    current = frozenset(Region.objects.filter(level=3).values_list("code", flat=True))
+    historical = dict(
+        HistoricalRegionCode.objects.filter(old_code__regex=r"^[0-9]{6}$").values_list("old_code", "current_id")
+    )
+    return current, historical
+
+
+def region_names(codes: list[str]) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
