@@ -235,9 +235,12 @@ def _validated_table(
     stg = _stage_table(job_id, kind)
     chk = _chk_table(job_id, kind)
     trimmed = ", ".join(f"trim({q(c.name)}) AS {q(c.name)}" for c in columns)
-    typed = ", ".join(
-        f"{typed_expr(d, c, 's.' + q(c.name), model._meta.get_field(c.field))} AS {q(c.field)}" for c in columns
-    )
+    def field(c: Column) -> Any:
+        # persons.csv names its family by kk_number, a Household field.
+        owner = model if c.field != "kk_number" else Household
+        return owner._meta.get_field(c.field)
+
+    typed = ", ".join(f"{typed_expr(d, c, 's.' + q(c.name), field(c))} AS {q(c.field)}" for c in columns)
     errs = " || ".join(error_expr(d, c, "s." + q(c.name), today_iso) for c in columns)
     cur.execute(f"DROP TABLE IF EXISTS {chk}")
     cur.execute(
@@ -249,11 +252,14 @@ def _validated_table(
 
 
 def _mark(cur: Any, chk: str, token: str, where: str, params: Iterable[Any] = (), column: str = "errs") -> None:
-    cur.execute(f"UPDATE {chk} SET {column} = {column} || {lit(token)} WHERE {where}", list(params))
+    cur.execute(f"UPDATE {chk} SET {column} = {column} || {lit(token)} WHERE {where}", list(params) or None)
+
+
+_CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
 
 
 def _has_err(col: str) -> str:
-    return f"errs LIKE {lit('%' + col + ':%')}"
+    return f"{_CONTAINS[connection.vendor]}(errs, {lit(col + ':')}) > 0"
 
 
 def _same(d: Dialect, a: str, b: str) -> str:

@@ -1,0 +1,86 @@
+"""Shared fixtures: the region table loaded once per test database, and fixed personas (STYLE.md).
+
+Region A is Kabupaten Bandung (3204), region B is Kota Bandung (3273); each persona's
+jurisdiction is chosen so that permission tests read naturally.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("SEJAHTERA_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+REGION_A = "3204"  # Kabupaten Bandung
+REGION_B = "3273"  # Kota Bandung
+VILLAGE_A = "3204052001"  # Cileunyi Kulon, Kec. Cileunyi
+VILLAGE_A2 = "3204332007"  # Majakerta, Kec. Majalaya
+VILLAGE_B = "3273010001"  # a kelurahan of Kota Bandung (Sukasari)
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from sejahtera.regions.services import regions_load
+
+    with django_db_blocker.unblock():
+        regions_load()
+
+
+@pytest.fixture(autouse=True)
+def _regions_present(request):  # type: ignore[no-untyped-def]
+    """Transactional tests (the browser tests) flush every table when they end; reload then."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from sejahtera.regions.models import Region
+        from sejahtera.regions.selectors import district_codes
+        from sejahtera.regions.services import regions_load
+
+        if not Region.objects.exists():
+            regions_load()
+            district_codes.cache_clear()
+    yield
+
+
+def _user(username: str, role: str, code: str = ""):  # type: ignore[no-untyped-def]
+    from sejahtera.accounts.models import User
+
+    user = User(username=username, role=role, jurisdiction_id=code or None)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def central(db):  # type: ignore[no-untyped-def]
+    return _user("pusat", "CENTRAL_DATA")
+
+
+@pytest.fixture
+def district_a(db):  # type: ignore[no-untyped-def]
+    return _user("dinsos_a", "DISTRICT_OFFICER", REGION_A)
+
+
+@pytest.fixture
+def district_b(db):  # type: ignore[no-untyped-def]
+    return _user("dinsos_b", "DISTRICT_OFFICER", REGION_B)
+
+
+@pytest.fixture
+def village_operator(db):  # type: ignore[no-untyped-def]
+    return _user("desa_a", "VILLAGE_OPERATOR", VILLAGE_A)
+
+
+@pytest.fixture
+def verifier(db):  # type: ignore[no-untyped-def]
+    return _user("verif_a", "VERIFIER", VILLAGE_A[:6])
+
+
+@pytest.fixture
+def auditor(db):  # type: ignore[no-untyped-def]
+    return _user("auditor", "AUDITOR")
+
+
+@pytest.fixture
+def payment_channel(db):  # type: ignore[no-untyped-def]
+    return _user("bank", "PAYMENT_CHANNEL")
