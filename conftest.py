@@ -17,7 +17,7 @@ REGION_B = "3273"  # Kota Bandung
 VILLAGE_A = "3204052001"  # Cileunyi Kulon, Kec. Cileunyi
 VILLAGE_A2 = "3204332007"  # Majakerta, Kec. Majalaya
 VILLAGE_B = "3273010001"  # a kelurahan of Kota Bandung (Sukasari)
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test personas)
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,12 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
     jurisdiction = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_column="jurisdiction_code"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="jurisdiction_code",
     )
 
     @property

@@ -17,7 +17,7 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
 
 
-_ALL_STAFF = set(Role) - {Role.PAYMENT_CHANNEL}
+_ALL_STAFF: set[str] = {str(r) for r in Role} - {Role.PAYMENT_CHANNEL}
 
 ALLOWED: dict[Action, set[str]] = {
     Action.REGISTRY_VIEW: _ALL_STAFF,

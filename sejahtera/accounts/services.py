@@ -23,7 +23,12 @@ def check_role_jurisdiction(role: str, jurisdiction: Region | None) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor: User | None, username: str, password: str, role: str, jurisdiction_code: str = "",
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: str,
+    jurisdiction_code: str = "",
     full_name: str = "",
 ) -> User:
     jurisdiction = Region.objects.get(code=jurisdiction_code) if jurisdiction_code else None
@@ -33,7 +38,12 @@ def user_create(
     user = User(username=username, role=role, jurisdiction=jurisdiction, first_name=full_name[:150])
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action="user.create", object_type="user", object_id=user.pk,
-                 region_code=jurisdiction_code, after={"username": username, "role": role,
-                                                       "jurisdiction": jurisdiction_code})
+    audit_record(
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.pk,
+        region_code=jurisdiction_code,
+        after={"username": username, "role": role, "jurisdiction": jurisdiction_code},
+    )
     return user

@@ -27,7 +27,9 @@ class Region(models.Model):
     name = models.CharField(max_length=100)
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     postal_code = models.CharField(max_length=5, blank=True)
 
     class Meta:

@@ -42,7 +42,9 @@ def district_codes() -> tuple[frozenset[str], dict[str, str]]:
     the region table changes only when a new decree is loaded."""
     current = frozenset(Region.objects.filter(level=3).values_list("code", flat=True))
     historical = dict(
-        HistoricalRegionCode.objects.filter(old_code__regex=r"^[0-9]{6}$").values_list("old_code", "current_id")
+        HistoricalRegionCode.objects.filter(old_code__regex=r"^[0-9]{6}$").values_list(
+            "old_code", "current_id"
+        )
     )
     return current, historical
 

@@ -91,17 +91,21 @@ def _historical_rows() -> list[HistoricalRegionCode]:
     out: list[HistoricalRegionCode] = []
     with HISTORICAL_CSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            new = Region.objects.get(level=Region.Level.REGENCY_CITY, code__startswith=row["new_province"],
-                                     name=row["name"])
-            out.append(HistoricalRegionCode(old_code=row["old_code"], name=row["name"], current=new,
-                                            legal_basis=row["legal_basis"]))
-            for district in Region.objects.filter(parent=new).only("code", "name"):
-                out.append(
-                    HistoricalRegionCode(
-                        old_code=row["old_code"] + district.code[4:6],
-                        name=district.name,
-                        current=district,
-                        legal_basis=row["legal_basis"],
-                    )
+            new = Region.objects.get(
+                level=Region.Level.REGENCY_CITY, code__startswith=row["new_province"], name=row["name"]
+            )
+            out.append(
+                HistoricalRegionCode(
+                    old_code=row["old_code"], name=row["name"], current=new, legal_basis=row["legal_basis"]
                 )
+            )
+            out.extend(
+                HistoricalRegionCode(
+                    old_code=row["old_code"] + district.code[4:6],
+                    name=district.name,
+                    current=district,
+                    legal_basis=row["legal_basis"],
+                )
+                for district in Region.objects.filter(parent=new).only("code", "name")
+            )
     return out

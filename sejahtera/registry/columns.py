@@ -7,6 +7,7 @@ exports, so the three can never drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from . import codes
 
@@ -27,11 +28,11 @@ class Column:
         return {"village_code": "village_id", "ppks": "ppks_mask"}.get(self.name, self.name)
 
 
-def _code(name: str, choices: type, doc: str, required: bool = False) -> Column:
+def _code(name: str, choices: Any, doc: str, required: bool = False) -> Column:
     return Column(name, "code", required=required, values=tuple(str(v) for v in choices.values), doc=doc)
 
 
-def _choice(name: str, choices: type, doc: str, required: bool = False) -> Column:
+def _choice(name: str, choices: Any, doc: str, required: bool = False) -> Column:
     return Column(name, "choice", required=required, values=tuple(choices.values), doc=doc)
 
 
@@ -45,7 +46,9 @@ def _count(name: str, doc: str, hi: int = 999) -> Column:
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("kk_number", "kk", required=True, doc="Nomor KK, 16 digit"),
-    Column("village_code", "village", required=True, doc="Kode desa/kelurahan Kemendagri, 10 digit tanpa titik"),
+    Column(
+        "village_code", "village", required=True, doc="Kode desa/kelurahan Kemendagri, 10 digit tanpa titik"
+    ),
     Column("address", "text", required=True, max_len=200, doc="Alamat"),
     Column("rt", "digits", lo=1, hi=3, doc="RT"),
     Column("rw", "digits", lo=1, hi=3, doc="RW"),
@@ -96,7 +99,9 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
 )
 
 PERSON_COLUMNS: tuple[Column, ...] = (
-    Column("kk_number", "kk", required=True, doc="Nomor KK keluarga (harus ada di households.csv atau registri)"),
+    Column(
+        "kk_number", "kk", required=True, doc="Nomor KK keluarga (harus ada di households.csv atau registri)"
+    ),
     Column("nik", "nik", required=True, doc="NIK, 16 digit"),
     Column("full_name", "text", required=True, max_len=100, doc="Nama lengkap sesuai KTP"),
     Column("birth_place", "text", max_len=60, doc="Tempat lahir"),

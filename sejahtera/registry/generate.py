@@ -137,11 +137,25 @@ class Generator:
         if r < 0.10:
             district = self.rng.choice(self.all_districts)  # born or first registered elsewhere
         day_index = (birth - EPOCH).days * 2 + (1 if sex == "P" else 0)
-        return nik_for(district_code=district, birth_date=birth, sex=sex,
-                       serial=self.nik_serials.next(district, day_index))
+        return nik_for(
+            district_code=district,
+            birth_date=birth,
+            sex=sex,
+            serial=self.nik_serials.next(district, day_index),
+        )
 
-    def person(self, *, kk: str, district: str, age: int, sex: str, rel: str, w: float, marital: int,
-               birth_place: str) -> dict[str, Any]:
+    def person(
+        self,
+        *,
+        kk: str,
+        district: str,
+        age: int,
+        sex: str,
+        rel: str,
+        w: float,
+        marital: int,
+        birth_place: str,
+    ) -> dict[str, Any]:
         r = self.rng
         birth = self.birth_date(age)
         school = "NONE"
@@ -159,7 +173,15 @@ class Generator:
         if age >= 13:
             roll = r.random() * (0.6 + 0.6 * w) + (0.2 if age < 50 else 0.0)
             education = (
-                "S1" if roll > 1.15 else "SMA" if roll > 0.85 else "SMP" if roll > 0.6 else "SD" if roll > 0.25 else "NONE"
+                "S1"
+                if roll > 1.15
+                else "SMA"
+                if roll > 0.85
+                else "SMP"
+                if roll > 0.6
+                else "SD"
+                if roll > 0.25
+                else "NONE"
             )
             if age < 16:
                 education = "SD"
@@ -221,12 +243,32 @@ class Generator:
         head_sex = "L" if r.random() < 0.85 else "P"
         has_spouse = size >= 2 and head_sex == "L" and r.random() < 0.9
         head_marital = 2 if has_spouse else r.choice((1, 3, 4, 4))
-        out = [self.person(kk=kk, district=district, age=head_age, sex=head_sex, rel="HEAD", w=w,
-                           marital=head_marital, birth_place=birth_place)]
+        out = [
+            self.person(
+                kk=kk,
+                district=district,
+                age=head_age,
+                sex=head_sex,
+                rel="HEAD",
+                w=w,
+                marital=head_marital,
+                birth_place=birth_place,
+            )
+        ]
         if has_spouse:
             age = max(17, head_age + int(r.gauss(-4, 4)))
-            out.append(self.person(kk=kk, district=district, age=age, sex="P", rel="SPOUSE", w=w, marital=2,
-                                   birth_place=birth_place))
+            out.append(
+                self.person(
+                    kk=kk,
+                    district=district,
+                    age=age,
+                    sex="P",
+                    rel="SPOUSE",
+                    w=w,
+                    marital=2,
+                    birth_place=birth_place,
+                )
+            )
         while len(out) < size:
             if head_age >= 45 and r.random() < 0.07:
                 rel, age = "PARENT", min(100, head_age + r.randint(20, 32))
@@ -238,8 +280,18 @@ class Generator:
             marital = 1 if age < 20 else (2 if r.random() < 0.5 else 1)
             if rel == "PARENT":
                 marital = 4
-            out.append(self.person(kk=kk, district=district, age=age, sex=sex, rel=rel, w=w, marital=marital,
-                                   birth_place=birth_place))
+            out.append(
+                self.person(
+                    kk=kk,
+                    district=district,
+                    age=age,
+                    sex=sex,
+                    rel=rel,
+                    w=w,
+                    marital=marital,
+                    birth_place=birth_place,
+                )
+            )
         return out
 
     # --- households -----------------------------------------------------------------------------
@@ -248,8 +300,11 @@ class Generator:
         w = r.random()  # welfare position within the registry: 0 poorest
         district = village[:6]
         rec = dt.date(2005, 1, 1) + dt.timedelta(days=r.randrange(7300))
-        kk = kk_for(district_code=district, record_date=rec,
-                    serial=self.kk_serials.next(district, (rec - EPOCH).days * 2))
+        kk = kk_for(
+            district_code=district,
+            record_date=rec,
+            serial=self.kk_serials.next(district, (rec - EPOCH).days * 2),
+        )
 
         def pick(poor: tuple[int, ...], rich: tuple[int, ...]) -> int:
             return r.choice(poor if r.random() > w * 1.2 else rich)
@@ -327,7 +382,12 @@ class Generator:
 
 
 def generate(
-    *, households: int, region: str, seed: int, dirty: float, out: Path,
+    *,
+    households: int,
+    region: str,
+    seed: int,
+    dirty: float,
+    out: Path,
     on_progress: Callable[[int], None] | None = None,
 ) -> GenerateResult:
     g = Generator(region=region, seed=seed, dirty=dirty)
@@ -339,9 +399,10 @@ def generate(
     if truth:
         truth.writerow(TRUTH_HEADER)
     cum_villages = list(g.village_weights)
-    with (out / "households.csv").open("w", newline="", encoding="utf-8") as hf, (out / "persons.csv").open(
-        "w", newline="", encoding="utf-8"
-    ) as pf:
+    with (
+        (out / "households.csv").open("w", newline="", encoding="utf-8") as hf,
+        (out / "persons.csv").open("w", newline="", encoding="utf-8") as pf,
+    ):
         hw = csv.DictWriter(hf, fieldnames=HOUSEHOLD_HEADER)
         pw = csv.DictWriter(pf, fieldnames=PERSON_HEADER)
         hw.writeheader()
@@ -363,8 +424,11 @@ def generate(
                 pw.writerow(p)
                 result.persons += 1
                 if truth and problem in ("invalid_nik", "deceased_listed"):
-                    detail = detail if problem == "invalid_nik" else (
-                        REFERENCE_DATE - dt.timedelta(days=r.randrange(1, 700))).isoformat()
+                    detail = (
+                        detail
+                        if problem == "invalid_nik"
+                        else (REFERENCE_DATE - dt.timedelta(days=r.randrange(1, 700))).isoformat()
+                    )
                     truth.writerow(("persons", prow, p["nik"], problem, "", detail))
                     result.dirty_rows += 1
                 if problem not in ("invalid_nik",):
@@ -382,8 +446,16 @@ def generate(
                     pw.writerow(copy)
                     result.persons += 1
                     result.dirty_rows += 1
-                    truth.writerow(("persons", prow, copy["nik"], problem, orig["_row"],
-                                    "same NIK" if copy["nik"] == orig["nik"] else "NIK differs"))
+                    truth.writerow(
+                        (
+                            "persons",
+                            prow,
+                            copy["nik"],
+                            problem,
+                            orig["_row"],
+                            "same NIK" if copy["nik"] == orig["nik"] else "NIK differs",
+                        )
+                    )
             if on_progress and (i + 1) % 10000 == 0:
                 on_progress(i + 1)
     if truth_fh:

@@ -154,4 +154,6 @@ def nik_for(*, district_code: str, birth_date: dt.date, sex: str, serial: int) -
 
 
 def kk_for(*, district_code: str, record_date: dt.date, serial: int) -> str:
-    return f"{district_code}{record_date.day:02d}{record_date.month:02d}{record_date.year % 100:02d}{serial:04d}"
+    return (
+        f"{district_code}{record_date.day:02d}{record_date.month:02d}{record_date.year % 100:02d}{serial:04d}"
+    )

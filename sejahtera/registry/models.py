@@ -15,7 +15,11 @@ class Household(models.Model):
 
     kk_number = models.CharField(_("No. KK"), max_length=16)
     village = models.ForeignKey(
-        Region, on_delete=models.PROTECT, db_column="village_code", related_name="+", verbose_name=_("Desa/Kel.")
+        Region,
+        on_delete=models.PROTECT,
+        db_column="village_code",
+        related_name="+",
+        verbose_name=_("Desa/Kel."),
     )
     # The village's parents, kept on the row so that scoping is one equality on an indexed column.
     province_code = models.CharField(max_length=2, editable=False)
@@ -25,7 +29,9 @@ class Household(models.Model):
     rt = models.CharField("RT", max_length=3, blank=True)
     rw = models.CharField("RW", max_length=3, blank=True)
 
-    tenure_status = models.PositiveSmallIntegerField(choices=codes.TenureStatus.choices, null=True, blank=True)
+    tenure_status = models.PositiveSmallIntegerField(
+        choices=codes.TenureStatus.choices, null=True, blank=True
+    )
     land_status = models.PositiveSmallIntegerField(choices=codes.LandStatus.choices, null=True, blank=True)
     floor_area_m2 = models.PositiveIntegerField(null=True, blank=True)
     floor_type = models.PositiveSmallIntegerField(choices=codes.FloorType.choices, null=True, blank=True)
@@ -38,12 +44,20 @@ class Household(models.Model):
     water_acquisition = models.PositiveSmallIntegerField(
         choices=codes.WaterAcquisition.choices, null=True, blank=True
     )
-    lighting_source = models.PositiveSmallIntegerField(choices=codes.LightingSource.choices, null=True, blank=True)
-    power_capacity = models.PositiveSmallIntegerField(choices=codes.PowerCapacity.choices, null=True, blank=True)
+    lighting_source = models.PositiveSmallIntegerField(
+        choices=codes.LightingSource.choices, null=True, blank=True
+    )
+    power_capacity = models.PositiveSmallIntegerField(
+        choices=codes.PowerCapacity.choices, null=True, blank=True
+    )
     cooking_fuel = models.PositiveSmallIntegerField(choices=codes.CookingFuel.choices, null=True, blank=True)
-    toilet_facility = models.PositiveSmallIntegerField(choices=codes.ToiletFacility.choices, null=True, blank=True)
+    toilet_facility = models.PositiveSmallIntegerField(
+        choices=codes.ToiletFacility.choices, null=True, blank=True
+    )
     toilet_type = models.PositiveSmallIntegerField(choices=codes.ToiletType.choices, null=True, blank=True)
-    sewage_disposal = models.PositiveSmallIntegerField(choices=codes.SewageDisposal.choices, null=True, blank=True)
+    sewage_disposal = models.PositiveSmallIntegerField(
+        choices=codes.SewageDisposal.choices, null=True, blank=True
+    )
 
     # Assets, decoded to yes/no (the PBDT forms alternate 1/2 and 3/4 item by item, DOMAIN.md §4.2).
     has_gas_cylinder = models.BooleanField(default=False)
@@ -72,12 +86,18 @@ class Household(models.Model):
     pigs = models.PositiveSmallIntegerField(default=0)
     goats = models.PositiveSmallIntegerField(default=0)
     has_business = models.BooleanField(default=False)
-    welfare_status = models.PositiveSmallIntegerField(choices=codes.WelfareStatus.choices, null=True, blank=True)
+    welfare_status = models.PositiveSmallIntegerField(
+        choices=codes.WelfareStatus.choices, null=True, blank=True
+    )
 
-    status = models.CharField(max_length=10, choices=codes.RecordStatus.choices, default=codes.RecordStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=codes.RecordStatus.choices, default=codes.RecordStatus.ACTIVE
+    )
     inactive_reason = models.CharField(max_length=20, choices=codes.InactiveReason.choices, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,10 +137,14 @@ class Person(models.Model):
     birth_date = models.DateField(_("Tanggal lahir"))
     sex = models.CharField(_("Jenis kelamin"), max_length=1, choices=codes.Sex.choices)
     relationship = models.CharField(_("Hubungan keluarga"), max_length=16, choices=codes.Relationship.choices)
-    marital_status = models.PositiveSmallIntegerField(choices=codes.MaritalStatus.choices, null=True, blank=True)
+    marital_status = models.PositiveSmallIntegerField(
+        choices=codes.MaritalStatus.choices, null=True, blank=True
+    )
     mother_name = models.CharField(_("Nama ibu kandung"), max_length=100, blank=True)
     education = models.CharField(max_length=8, choices=codes.Education.choices, default=codes.Education.NONE)
-    school_level = models.CharField(max_length=4, choices=codes.SchoolLevel.choices, default=codes.SchoolLevel.NONE)
+    school_level = models.CharField(
+        max_length=4, choices=codes.SchoolLevel.choices, default=codes.SchoolLevel.NONE
+    )
     work_sector = models.PositiveSmallIntegerField(choices=codes.WorkSector.choices, default=0)
     disability = models.PositiveSmallIntegerField(choices=codes.Disability.choices, default=1)
     disability_severity = models.CharField(
@@ -131,14 +155,18 @@ class Person(models.Model):
     # PPKS types (codes 1-26) as bits: bit (code - 1). See codes.ppks_mask.
     ppks_mask = models.IntegerField(default=0)
 
-    status = models.CharField(max_length=10, choices=codes.RecordStatus.choices, default=codes.RecordStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=codes.RecordStatus.choices, default=codes.RecordStatus.ACTIVE
+    )
     inactive_reason = models.CharField(max_length=20, choices=codes.InactiveReason.choices, blank=True)
     death_date = models.DateField(null=True, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     dukcapil_match = models.CharField(
         max_length=12, choices=codes.DukcapilMatch.choices, default=codes.DukcapilMatch.UNCHECKED
     )
-    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -147,13 +175,17 @@ class Person(models.Model):
         verbose_name_plural = _("anggota keluarga")
         constraints = [
             # At most one active person per NIK (the 2021 audits found 1.06 M duplicate NIKs, DOMAIN.md §13).
-            models.UniqueConstraint(fields=["nik"], condition=Q(status="ACTIVE"), name="person_one_active_per_nik"),
+            models.UniqueConstraint(
+                fields=["nik"], condition=Q(status="ACTIVE"), name="person_one_active_per_nik"
+            ),
             models.CheckConstraint(
                 condition=Q(status="INACTIVE", inactive_reason__gt="") | ~Q(status="INACTIVE"),
                 name="person_inactive_has_reason",
             ),
             models.CheckConstraint(condition=Q(sex__in=["L", "P"]), name="person_sex_l_or_p"),
-            models.CheckConstraint(condition=Q(ppks_mask__gte=0, ppks_mask__lt=1 << 26), name="person_ppks_mask"),
+            models.CheckConstraint(
+                condition=Q(ppks_mask__gte=0, ppks_mask__lt=1 << 26), name="person_ppks_mask"
+            ),
         ]
         indexes = [
             models.Index(fields=["nik"], name="person_nik_idx"),
@@ -240,7 +272,11 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.SUCCEEDED_WITH_REJECTIONS, self.Status.FAILED}
+        return self.status in {
+            self.Status.SUCCEEDED,
+            self.Status.SUCCEEDED_WITH_REJECTIONS,
+            self.Status.FAILED,
+        }
 
 
 class ImportRowError(models.Model):

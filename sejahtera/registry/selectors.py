@@ -45,7 +45,13 @@ def household_list(*, user: User, filters: HouseholdFilter) -> QuerySet[Househol
     qs = households_visible(user)
     region = "".join(ch for ch in filters.region if ch.isdigit())
     if region and len(region) in (2, 4, 6, 10):
-        qs = qs.filter(**{{2: "province_code", 4: "regency_code", 6: "district_code", 10: "village_id"}[len(region)]: region})
+        qs = qs.filter(
+            **{
+                {2: "province_code", 4: "regency_code", 6: "district_code", 10: "village_id"}[
+                    len(region)
+                ]: region
+            }
+        )
     if filters.status in codes.RecordStatus.values:
         qs = qs.filter(status=filters.status)
     if filters.welfare.isdigit():
@@ -55,12 +61,12 @@ def household_list(*, user: User, filters: HouseholdFilter) -> QuerySet[Househol
         if term.isdigit() and len(term) == 16:
             qs = qs.filter(Q(kk_number=term) | Q(members__nik=term)).distinct()
         elif len(term) >= 3:
-            qs = qs.filter(
-                id__in=Person.objects.filter(full_name__icontains=term).values("household_id")
-            )
+            qs = qs.filter(id__in=Person.objects.filter(full_name__icontains=term).values("household_id"))
         else:
             qs = qs.none()
-    head = Person.objects.filter(household=OuterRef("pk"), relationship=codes.Relationship.HEAD).order_by("id")
+    head = Person.objects.filter(household=OuterRef("pk"), relationship=codes.Relationship.HEAD).order_by(
+        "id"
+    )
     qs = qs.select_related("village").annotate(
         head_name=Subquery(head.values("full_name")[:1]),
         member_count=Count("members", filter=Q(members__status=codes.RecordStatus.ACTIVE)),
@@ -69,9 +75,12 @@ def household_list(*, user: User, filters: HouseholdFilter) -> QuerySet[Househol
 
 
 def household_get(*, user: User, household_id: int) -> Household:
-    hh = households_visible(user).select_related("village", "village__parent", "village__parent__parent").filter(
-        pk=household_id
-    ).first()
+    hh = (
+        households_visible(user)
+        .select_related("village", "village__parent", "village__parent__parent")
+        .filter(pk=household_id)
+        .first()
+    )
     if hh is None:
         raise NotInJurisdiction("Keluarga tidak ditemukan di wilayah kewenangan Anda.")
     return hh
@@ -96,7 +105,9 @@ def person_get(*, user: User, person_id: int) -> Person:
 def household_history(*, household: Household) -> QuerySet[AuditEntry]:
     """The household's own entries, its members' entries, and the import that created it."""
     member_ids = [str(i) for i in household.members.values_list("id", flat=True)]
-    cond = Q(object_type="household", object_id=str(household.pk)) | Q(object_type="person", object_id__in=member_ids)
+    cond = Q(object_type="household", object_id=str(household.pk)) | Q(
+        object_type="person", object_id__in=member_ids
+    )
     if household.import_job_id:
         cond |= Q(object_type="import_job", object_id=str(household.import_job_id))
     return AuditEntry.objects.filter(cond).select_related("actor").order_by("-id")

@@ -36,7 +36,12 @@ def _store_upload(src: Path, name: str) -> Path:
 
 
 def import_submit(
-    *, actor: User, households_path: Path, persons_path: Path, households_name: str = "", persons_name: str = ""
+    *,
+    actor: User,
+    households_path: Path,
+    persons_path: Path,
+    households_name: str = "",
+    persons_name: str = "",
 ) -> ImportJob:
     """Queue an import of a households file and a persons file. The same pair submitted again while
     the first is still queued or running returns the first job: it runs once."""
@@ -45,8 +50,11 @@ def import_submit(
     with transaction.atomic():
         pending = (
             ImportJob.objects.select_for_update()
-            .filter(content_hash=content_hash, created_by=actor,
-                    status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
+            .filter(
+                content_hash=content_hash,
+                created_by=actor,
+                status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+            )
             .first()
         )
         if pending:
@@ -66,7 +74,8 @@ def import_claim(*, job_id: int) -> ImportJob | None:
     """Claim a job for running with a conditional UPDATE, so that two workers never run one job."""
     now = timezone.now()
     claimed = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER),
+        Q(status=ImportJob.Status.QUEUED)
+        | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER),
         pk=job_id,
     ).update(status=ImportJob.Status.RUNNING, started_at=now, phase=ImportJob.Phase.WAITING, bytes_done=0)
     if not claimed:
@@ -84,19 +93,70 @@ def import_run(*, job_id: int, on_progress: Any = None) -> ImportJob:
 
 # --- edits ---------------------------------------------------------------------------------------
 _HOUSEHOLD_EDITABLE = {
-    "address", "rt", "rw", "tenure_status", "land_status", "floor_area_m2", "floor_type", "wall_type",
-    "wall_condition", "roof_type", "roof_condition", "bedrooms", "water_source", "water_acquisition",
-    "lighting_source", "power_capacity", "cooking_fuel", "toilet_facility", "toilet_type", "sewage_disposal",
-    "has_gas_cylinder", "has_refrigerator", "has_air_conditioner", "has_water_heater", "has_landline",
-    "has_television", "has_flat_tv", "has_gold_savings", "has_computer", "has_bicycle", "has_motorcycle",
-    "has_car", "has_boat", "has_outboard_motor", "has_motorboat", "has_ship", "phone_numbers", "owns_land",
-    "land_area_m2", "has_other_house", "cattle", "buffalo", "horses", "pigs", "goats", "has_business",
+    "address",
+    "rt",
+    "rw",
+    "tenure_status",
+    "land_status",
+    "floor_area_m2",
+    "floor_type",
+    "wall_type",
+    "wall_condition",
+    "roof_type",
+    "roof_condition",
+    "bedrooms",
+    "water_source",
+    "water_acquisition",
+    "lighting_source",
+    "power_capacity",
+    "cooking_fuel",
+    "toilet_facility",
+    "toilet_type",
+    "sewage_disposal",
+    "has_gas_cylinder",
+    "has_refrigerator",
+    "has_air_conditioner",
+    "has_water_heater",
+    "has_landline",
+    "has_television",
+    "has_flat_tv",
+    "has_gold_savings",
+    "has_computer",
+    "has_bicycle",
+    "has_motorcycle",
+    "has_car",
+    "has_boat",
+    "has_outboard_motor",
+    "has_motorboat",
+    "has_ship",
+    "phone_numbers",
+    "owns_land",
+    "land_area_m2",
+    "has_other_house",
+    "cattle",
+    "buffalo",
+    "horses",
+    "pigs",
+    "goats",
+    "has_business",
     "welfare_status",
 }
 _PERSON_EDITABLE = {
-    "full_name", "birth_place", "birth_date", "sex", "relationship", "marital_status", "mother_name",
-    "education", "school_level", "work_sector", "disability", "disability_severity", "chronic_illness",
-    "pregnant", "ppks_mask",
+    "full_name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "relationship",
+    "marital_status",
+    "mother_name",
+    "education",
+    "school_level",
+    "work_sector",
+    "disability",
+    "disability_severity",
+    "chronic_illness",
+    "pregnant",
+    "ppks_mask",
 }
 
 
@@ -121,8 +181,16 @@ def household_update(*, actor: User, household_id: int, changes: dict[str, Any],
     hh.full_clean(exclude=["village", "merged_into", "import_job"])
     hh.save(update_fields=[*changes, "updated_at"])
     b, a = diff(before, model_to_dict(hh, fields=list(changes)))
-    audit_record(actor=actor, action="household.update", object_type="household", object_id=hh.pk,
-                 region_code=hh.village_id, before=b, after=a, reason=reason)
+    audit_record(
+        actor=actor,
+        action="household.update",
+        object_type="household",
+        object_id=hh.pk,
+        region_code=hh.village_id,
+        before=b,
+        after=a,
+        reason=reason,
+    )
     return hh
 
 
@@ -141,15 +209,27 @@ def person_update(*, actor: User, person_id: int, changes: dict[str, Any], reaso
     person.full_clean(exclude=["household", "merged_into", "import_job"])
     person.save(update_fields=[*changes, "updated_at"])
     b, a = diff(before, model_to_dict(person, fields=list(changes)))
-    audit_record(actor=actor, action="person.update", object_type="person", object_id=person.pk,
-                 region_code=person.household.village_id, before=b, after=a, reason=reason)
+    audit_record(
+        actor=actor,
+        action="person.update",
+        object_type="person",
+        object_id=person.pk,
+        region_code=person.household.village_id,
+        before=b,
+        after=a,
+        reason=reason,
+    )
     return person
 
 
 # Allowed status moves of a person (STYLE.md: a small table next to the statuses).
 PERSON_TRANSITIONS: dict[str, set[str]] = {
-    codes.RecordStatus.ACTIVE: {codes.RecordStatus.INACTIVE, codes.RecordStatus.DECEASED,
-                                codes.RecordStatus.MOVED, codes.RecordStatus.MERGED},
+    codes.RecordStatus.ACTIVE: {
+        codes.RecordStatus.INACTIVE,
+        codes.RecordStatus.DECEASED,
+        codes.RecordStatus.MOVED,
+        codes.RecordStatus.MERGED,
+    },
     codes.RecordStatus.INACTIVE: {codes.RecordStatus.ACTIVE, codes.RecordStatus.DECEASED},
     codes.RecordStatus.MOVED: {codes.RecordStatus.ACTIVE},
     codes.RecordStatus.DECEASED: set(),
@@ -159,7 +239,12 @@ PERSON_TRANSITIONS: dict[str, set[str]] = {
 
 @transaction.atomic
 def person_set_status(
-    *, actor: User, person_id: int, status: str, reason: str, inactive_reason: str = "",
+    *,
+    actor: User,
+    person_id: int,
+    status: str,
+    reason: str,
+    inactive_reason: str = "",
     death_date: dt.date | None = None,
 ) -> Person:
     """Move a person between ACTIVE, INACTIVE (with a reason), DECEASED, MOVED and MERGED."""
@@ -171,19 +256,38 @@ def person_set_status(
         raise TransitionNotAllowed(entity="Penduduk", current=person.status, requested=status)
     if status == codes.RecordStatus.INACTIVE and inactive_reason not in codes.InactiveReason.values:
         raise DomainError("Status nonaktif memerlukan alasan penonaktifan yang sah.")
-    if status == codes.RecordStatus.ACTIVE and Person.objects.filter(
-        nik=person.nik, status=codes.RecordStatus.ACTIVE
-    ).exclude(pk=person.pk).exists():
+    if (
+        status == codes.RecordStatus.ACTIVE
+        and Person.objects.filter(nik=person.nik, status=codes.RecordStatus.ACTIVE)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
         raise DomainError("NIK ini sudah aktif pada orang lain; tidak dapat diaktifkan kembali.")
-    before = {"status": person.status, "inactive_reason": person.inactive_reason, "death_date": person.death_date}
+    before = {
+        "status": person.status,
+        "inactive_reason": person.inactive_reason,
+        "death_date": person.death_date,
+    }
     person.status = status
     person.inactive_reason = inactive_reason if status == codes.RecordStatus.INACTIVE else ""
     if status == codes.RecordStatus.DECEASED:
         person.death_date = death_date
     person.save(update_fields=["status", "inactive_reason", "death_date", "updated_at"])
-    after = {"status": person.status, "inactive_reason": person.inactive_reason, "death_date": person.death_date}
-    audit_record(actor=actor, action="person.status", object_type="person", object_id=person.pk,
-                 region_code=person.household.village_id, before=before, after=after, reason=reason)
+    after = {
+        "status": person.status,
+        "inactive_reason": person.inactive_reason,
+        "death_date": person.death_date,
+    }
+    audit_record(
+        actor=actor,
+        action="person.status",
+        object_type="person",
+        object_id=person.pk,
+        region_code=person.household.village_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return person
 
 

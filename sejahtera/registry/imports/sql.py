@@ -62,7 +62,9 @@ class Dialect:
 def days_in_month(month: str, year: str, *, full_year: bool) -> str:
     """SQL for the days of a month. With two-digit years (NIK/KK) every year divisible by 4 is a
     leap year: the century is chosen as the latest not in the future, so '00' means 2000."""
-    leap = f"({year} % 4 = 0 AND ({year} % 100 <> 0 OR {year} % 400 = 0))" if full_year else f"({year} % 4 = 0)"
+    leap = (
+        f"({year} % 4 = 0 AND ({year} % 100 <> 0 OR {year} % 400 = 0))" if full_year else f"({year} % 4 = 0)"
+    )
     return f"(CASE WHEN {month} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END WHEN {month} IN (4, 6, 9, 11) THEN 30 ELSE 31 END)"
 
 

@@ -22,7 +22,9 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     regency_code = factory.LazyAttribute(lambda o: o.village_id[:4])
     district_code = factory.LazyAttribute(lambda o: o.village_id[:6])
     kk_number = factory.LazyAttribute(
-        lambda o: kk_for(district_code=o.village_id[:6], record_date=dt.date(2015, 3, 1), serial=next(_serial))
+        lambda o: kk_for(
+            district_code=o.village_id[:6], record_date=dt.date(2015, 3, 1), serial=next(_serial)
+        )
     )
     address = factory.Sequence(lambda n: f"Jl. Contoh No. {n}")
     rt = "001"
@@ -39,6 +41,10 @@ class PersonFactory(factory.django.DjangoModelFactory):
     sex = "L"
     relationship = "HEAD"
     nik = factory.LazyAttribute(
-        lambda o: nik_for(district_code=o.household.village_id[:6], birth_date=o.birth_date, sex=o.sex,
-                          serial=next(_serial) % 9999 + 1)
+        lambda o: nik_for(
+            district_code=o.household.village_id[:6],
+            birth_date=o.birth_date,
+            sex=o.sex,
+            serial=next(_serial) % 9999 + 1,
+        )
     )

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         elif broken is None:
             self.stdout.write(f"audit chain intact: {checked} entries")
         else:
-            self.stdout.write(f"audit chain BROKEN at entry #{broken.entry_id}: {broken.reason} "
-                              f"({checked} entries before it are intact)")
+            self.stdout.write(
+                f"audit chain BROKEN at entry #{broken.entry_id}: {broken.reason} "
+                f"({checked} entries before it are intact)"
+            )
         if broken is not None:
             sys.exit(1)

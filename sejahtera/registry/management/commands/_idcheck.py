@@ -18,7 +18,9 @@ class IdCheckCommand(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        c = sub.add_parser("check", help=f"Check one or more {self.noun} numbers ('-' reads them from stdin).")
+        c = sub.add_parser(
+            "check", help=f"Check one or more {self.noun} numbers ('-' reads them from stdin)."
+        )
         c.add_argument("numbers", nargs="+", help=f"{self.noun} numbers, dots and spaces ignored")
         c.add_argument("--json", action="store_true", help="One JSON object per line.")
 

@@ -42,8 +42,9 @@ class Command(BaseCommand):
             out = Path(tmp)
             self.stdout.write(f"generating {n:,} households in {region} …")
             generate(households=n, region=region, seed=seed, dirty=0.01, out=out)
-            job = import_submit(actor=system_user(), households_path=out / "households.csv",
-                                persons_path=out / "persons.csv")
+            job = import_submit(
+                actor=system_user(), households_path=out / "households.csv", persons_path=out / "persons.csv"
+            )
             job = import_run(job_id=job.pk)
             self.stdout.write(
                 f"imported {job.households_imported:,} households, {job.persons_imported:,} persons "
@@ -73,7 +74,9 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(9)
             user = User.objects.filter(username=username).first()
             if user is None:
-                user_create(actor=None, username=username, password=password, role=role, jurisdiction_code=code)
+                user_create(
+                    actor=None, username=username, password=password, role=role, jurisdiction_code=code
+                )
             else:
                 user.set_password(password)
                 user.save(update_fields=["password"])

@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 raise CommandError(f"file not found: {p}")
         actor = self._actor(options.get("user"))
         try:
-            job = import_submit(actor=actor, households_path=options["households"], persons_path=options["persons"])
+            job = import_submit(
+                actor=actor, households_path=options["households"], persons_path=options["persons"]
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         show_bar = not options["json"] and sys.stderr.isatty()
