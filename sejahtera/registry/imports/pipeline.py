@@ -18,6 +18,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from ..columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 from ..models import Household, ImportJob, ImportRowError, Person
 from .messages import message_for
 from .readers import FileRejected, Table, check_header, csv_first_line, file_kind, open_table
-from .sql import Dialect, error_expr, lit, q, typed_expr
+from .sql import Dialect, error_expr, fast_ok, lit, promote_expr, q
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,20 @@ def file_sha256(*paths: Path) -> str:
                 h.update(chunk)
         h.update(b"\x00")
     return h.hexdigest()
+
+
+# --- timings ---------------------------------------------------------------------------------
+class Timings(dict[str, float]):
+    """Seconds per step of one job (logged, and reported by the benchmark)."""
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - start
+            log.info("import step %s: %.2fs", name, self[name])
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -91,12 +106,11 @@ def _stage_table(job_id: int, kind: str) -> str:
     return f"stg_{kind[:2]}_{job_id}"
 
 
-def _chk_table(job_id: int, kind: str) -> str:
-    return f"chk_{kind[:2]}_{job_id}"
-
-
 def _create_stage(cur: Any, table: str, columns: tuple[Column, ...]) -> None:
     cols = ", ".join(f"{q(c.name)} text NOT NULL DEFAULT ''" for c in columns)
+    # Validation writes its verdict into the same table: error and warning tokens, and the id of
+    # the registry row the staged row already exists as.
+    cols += ", errs text NOT NULL DEFAULT '', warns text NOT NULL DEFAULT '', existing_id bigint"
     cur.execute(f"DROP TABLE IF EXISTS {table}")
     if connection.vendor == "postgresql":
         # Temporary: no WAL, private to this connection, gone if the worker dies.
@@ -237,33 +251,28 @@ def _estimate_rows(path: Path, size: int) -> int:
 
 # --- validation ------------------------------------------------------------------------------
 def _validated_table(
-    cur: Any,
-    d: Dialect,
-    job_id: int,
-    kind: str,
-    columns: tuple[Column, ...],
-    model: Any,
-    today_iso: str,
-    extra: list[str],
+    cur: Any, d: Dialect, job_id: int, kind: str, columns: tuple[Column, ...], today_iso: str
 ) -> str:
+    """One pass over the staged rows: a row that passes every column's fast check is left as it
+    is; any other row is trimmed and diagnosed column by column (error tokens into errs)."""
     stg = _stage_table(job_id, kind)
-    chk = _chk_table(job_id, kind)
-    trimmed = ", ".join(f"trim({q(c.name)}) AS {q(c.name)}" for c in columns)
+    fast = " AND ".join(f"({fast_ok(d, c, q(c.name), today_iso)})" for c in columns)
+    slow = " || ".join(error_expr(d, c, f"trim({q(c.name)})", today_iso) for c in columns)
+    trims = ", ".join(f"{q(c.name)} = trim({q(c.name)})" for c in columns)
+    cur.execute(f"UPDATE {stg} SET {trims}, errs = {slow} WHERE NOT ({fast})")
+    if not d.pg:
+        cur.execute(f"CREATE INDEX {stg}_row ON {stg} (row_no)")
+    return stg
 
-    def field(c: Column) -> Any:
-        # persons.csv names its family by kk_number, a Household field.
-        owner = model if c.field != "kk_number" else Household
-        return owner._meta.get_field(c.field)
 
-    typed = ", ".join(f"{typed_expr(d, c, 's.' + q(c.name), field(c))} AS {q(c.field)}" for c in columns)
-    errs = " || ".join(error_expr(d, c, "s." + q(c.name), today_iso) for c in columns)
-    cur.execute(f"DROP TABLE IF EXISTS {chk}")
-    cur.execute(
-        f"CREATE TEMP TABLE {chk} AS SELECT s.row_no, {typed}, ({errs}) AS errs, "
-        f"CAST('' AS text) AS warns, CAST(NULL AS bigint) AS existing_id {''.join(', ' + e for e in extra)} "
-        f"FROM (SELECT row_no, {trimmed} FROM {stg}) s"
-    )
-    return chk
+def _model_field(model: Any, c: Column) -> Any:
+    # persons.csv names its family by kk_number, a Household field.
+    owner = model if c.field != "kk_number" else Household
+    return owner._meta.get_field(c.field)
+
+
+def _typed(d: Dialect, model: Any, c: Column, alias: str) -> str:
+    return promote_expr(d, c, alias + q(c.name), _model_field(model, c))
 
 
 def _mark(
@@ -284,23 +293,24 @@ def _same(d: Dialect, a: str, b: str) -> str:
 
 
 def validate_households(cur: Any, d: Dialect, job: ImportJob, today_iso: str) -> str:
-    chk = _validated_table(cur, d, job.pk, HH, HOUSEHOLD_COLUMNS, Household, today_iso, [])
-    cur.execute(f"CREATE INDEX {chk}_kk ON {chk} (kk_number)")
+    chk = _validated_table(cur, d, job.pk, HH, HOUSEHOLD_COLUMNS, today_iso)
     if d.pg:
         cur.execute(f"ANALYZE {chk}")
+    else:
+        cur.execute(f"CREATE INDEX {chk}_kk ON {chk} (kk_number)")
     _mark(
         cur,
         chk,
         "village_code:UNKNOWN;",
         f"NOT {_has_err('village_code')} AND NOT EXISTS "
-        f"(SELECT 1 FROM regions_region r WHERE r.code = {chk}.village_id AND r.level = 4)",
+        f"(SELECT 1 FROM regions_region r WHERE r.code = {chk}.village_code AND r.level = 4)",
     )
     if job.scope_code:
         _mark(
             cur,
             chk,
             "village_code:OUT_OF_JURISDICTION;",
-            f"NOT {_has_err('village_code')} AND substr(village_id, 1, %s) <> %s",
+            f"NOT {_has_err('village_code')} AND substr(village_code, 1, %s) <> %s",
             [len(job.scope_code), job.scope_code],
         )
     _mark(
@@ -324,9 +334,9 @@ def validate_households(cur: Any, d: Dialect, job: ImportJob, today_iso: str) ->
         f"UPDATE {chk} SET existing_id = h.id FROM registry_household h "
         f"WHERE h.kk_number = {chk}.kk_number AND h.status = 'ACTIVE' AND {chk}.errs = ''"
     )
-    fields = [c.field for c in HOUSEHOLD_COLUMNS]
-    col = {"village_id": "village_code"}
-    differs = " OR ".join(f"NOT ({_same(d, 'c.' + q(f), 'h.' + q(col.get(f, f)))})" for f in fields)
+    differs = " OR ".join(
+        f"NOT ({_same(d, _typed(d, Household, c, 'c.'), 'h.' + q(_db_column(c)))})" for c in HOUSEHOLD_COLUMNS
+    )
     _mark(
         cur,
         chk,
@@ -338,11 +348,12 @@ def validate_households(cur: Any, d: Dialect, job: ImportJob, today_iso: str) ->
 
 
 def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_chk: str) -> str:
-    chk = _validated_table(cur, d, job.pk, PS, PERSON_COLUMNS, Person, today_iso, [])
-    cur.execute(f"CREATE INDEX {chk}_kk ON {chk} (kk_number)")
-    cur.execute(f"CREATE INDEX {chk}_nik ON {chk} (nik)")
+    chk = _validated_table(cur, d, job.pk, PS, PERSON_COLUMNS, today_iso)
     if d.pg:
         cur.execute(f"ANALYZE {chk}")
+    else:
+        cur.execute(f"CREATE INDEX {chk}_kk ON {chk} (kk_number)")
+        cur.execute(f"CREATE INDEX {chk}_nik ON {chk} (nik)")
     valid_in_file = f"EXISTS (SELECT 1 FROM {hh_chk} h WHERE h.kk_number = {chk}.kk_number AND h.errs = '')"
     rejected_in_file = (
         f"EXISTS (SELECT 1 FROM {hh_chk} h WHERE h.kk_number = {chk}.kk_number AND h.errs <> '')"
@@ -371,8 +382,11 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
         f"UPDATE {chk} SET existing_id = p.id FROM registry_person p "
         f"WHERE p.nik = {chk}.nik AND p.status = 'ACTIVE' AND {chk}.errs = ''"
     )
-    fields = [c.field for c in PERSON_COLUMNS if c.name != "kk_number"]
-    differs = " OR ".join(f"NOT ({_same(d, 'c.' + q(f), 'p.' + q(f))})" for f in fields)
+    differs = " OR ".join(
+        f"NOT ({_same(d, _typed(d, Person, c, 'c.'), 'p.' + q(c.field))})"
+        for c in PERSON_COLUMNS
+        if c.name != "kk_number"
+    )
     _mark(
         cur,
         chk,
@@ -391,14 +405,14 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
         f"{nik_ok} AND sex IS NOT NULL AND ((sex = 'P') <> ({dd} > 40))",
         column="warns",
     )
-    bd = "CAST(birth_date AS text)" if d.pg else "birth_date"
+    bd = "birth_date"
     nik_day = f"(CASE WHEN {dd} > 40 THEN {dd} - 40 ELSE {dd} END)"
     part = d.to_int
     _mark(
         cur,
         chk,
         "nik:NIK_BIRTHDATE_MISMATCH;",
-        f"{nik_ok} AND birth_date IS NOT NULL AND NOT {_has_err('birth_date')} AND ("
+        f"{nik_ok} AND NOT {_has_err('birth_date')} AND ("
         f"{nik_day} <> {part(f'substr({bd},9,2)')} OR {part('substr(nik,9,2)')} <> {part(f'substr({bd},6,2)')} "
         f"OR {part('substr(nik,11,2)')} <> {part(f'substr({bd},3,2)')})",
         column="warns",
@@ -419,11 +433,9 @@ def collect_findings(
     cur: Any, job: ImportJob, kind: str, chk: str, raw_cols: dict[str, str]
 ) -> tuple[int, int]:
     """Turn the error and warning tokens into ImportRowError rows. Returns (rejected, warned)."""
-    stg = _stage_table(job.pk, kind)
-    sel = ", ".join(f"s.{q(c)}" for c in raw_cols)
+    sel = ", ".join(q(c) for c in raw_cols)
     cur.execute(
-        f"SELECT c.row_no, c.errs, c.warns, {sel} FROM {chk} c JOIN {stg} s ON s.row_no = c.row_no "
-        f"WHERE c.errs <> '' OR c.warns <> '' ORDER BY c.row_no"
+        f"SELECT row_no, errs, warns, {sel} FROM {chk} WHERE errs <> '' OR warns <> '' ORDER BY row_no"
     )
     names = list(raw_cols)
     out: list[ImportRowError] = []
@@ -455,24 +467,30 @@ def collect_findings(
 
 
 # --- promotion -------------------------------------------------------------------------------
+def _db_column(c: Column) -> str:
+    return "village_code" if c.name == "village_code" else c.field
+
+
 def promote(cur: Any, d: Dialect, job: ImportJob, hh_chk: str, ps_chk: str) -> tuple[int, int]:
     now = timezone.now()
-    hh_fields = [c.field for c in HOUSEHOLD_COLUMNS]
-    hh_cols = [("village_code" if f == "village_id" else f) for f in hh_fields]
+    hh_cols = ", ".join(q(_db_column(c)) for c in HOUSEHOLD_COLUMNS)
+    hh_vals = ", ".join(_typed(d, Household, c, "") for c in HOUSEHOLD_COLUMNS)
     cur.execute(
-        f"INSERT INTO registry_household ({', '.join(q(c) for c in hh_cols)}, province_code, regency_code, "
+        f"INSERT INTO registry_household ({hh_cols}, province_code, regency_code, "
         f"district_code, status, inactive_reason, import_job_id, created_at, updated_at) "
-        f"SELECT {', '.join(q(f) for f in hh_fields)}, substr(village_id, 1, 2), substr(village_id, 1, 4), "
-        f"substr(village_id, 1, 6), 'ACTIVE', '', %s, %s, %s FROM {hh_chk} "
+        f"SELECT {hh_vals}, substr(village_code, 1, 2), substr(village_code, 1, 4), "
+        f"substr(village_code, 1, 6), 'ACTIVE', '', %s, %s, %s FROM {hh_chk} "
         f"WHERE errs = '' AND existing_id IS NULL ORDER BY row_no",
         [job.pk, now, now],
     )
     households = int(cur.rowcount)
-    ps_fields = [c.field for c in PERSON_COLUMNS if c.name != "kk_number"]
+    ps_columns = [c for c in PERSON_COLUMNS if c.name != "kk_number"]
+    ps_cols = ", ".join(q(c.field) for c in ps_columns)
+    ps_vals = ", ".join(_typed(d, Person, c, "p.") for c in ps_columns)
     cur.execute(
-        f"INSERT INTO registry_person (household_id, {', '.join(q(f) for f in ps_fields)}, status, "
+        f"INSERT INTO registry_person (household_id, {ps_cols}, status, "
         f"inactive_reason, dukcapil_match, import_job_id, created_at, updated_at) "
-        f"SELECT h.id, {', '.join('p.' + q(f) for f in ps_fields)}, 'ACTIVE', '', 'UNCHECKED', %s, %s, %s "
+        f"SELECT h.id, {ps_vals}, 'ACTIVE', '', 'UNCHECKED', %s, %s, %s "
         f"FROM {ps_chk} p JOIN registry_household h ON h.kk_number = p.kk_number AND h.status = 'ACTIVE' "
         f"WHERE p.errs = '' AND p.existing_id IS NULL ORDER BY p.row_no",
         [job.pk, now, now],
@@ -569,7 +587,6 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
             finally:
                 for kind in (HH, PS):
                     cur.execute(f"DROP TABLE IF EXISTS {_stage_table(job.pk, kind)}")
-                    cur.execute(f"DROP TABLE IF EXISTS {_chk_table(job.pk, kind)}")
     except FileRejected as exc:
         _fail(job, exc.message)
     except Exception as exc:

@@ -38,6 +38,10 @@ class Dialect:
             return f"({expr} ~ '^[0-9]{{{lo},{hi}}}$')"
         return f"(length({expr}) BETWEEN {lo} AND {hi} AND {expr} NOT GLOB '*[^0-9]*')"
 
+    def regex(self, expr: str, pattern: str) -> str:
+        """Full-match regular expression (SQLite: the REGEXP function Django registers)."""
+        return f"({expr} ~ {lit(pattern)})" if self.pg else f"({expr} REGEXP {lit(pattern)})"
+
     def iso_date_shape(self, expr: str) -> str:
         if self.pg:
             return f"({expr} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$')"
@@ -145,29 +149,78 @@ def error_expr(d: Dialect, col: Column, v: str, today_iso: str) -> str:
     return "CASE " + " ".join(whens) + " ELSE '' END"
 
 
-def typed_expr(d: Dialect, col: Column, v: str, field: models.Field[Any, Any]) -> str:
-    """The value promoted into the model field; guarded so that it never fails on a bad row."""
+# --- the fast path ----------------------------------------------------------------------------
+# A valid row passes one cheap predicate per column (mostly a regular expression or an IN list);
+# only a row that fails one of them is diagnosed column by column with error_expr. A fast predicate
+# may reject a valid value (the diagnosis then finds no error), never accept an invalid one.
+_DAY = "(0[1-9]|1[0-9]|2[0-8])"  # days valid in every month; 29-31 go to the diagnosis
+_NIK_DAY = "(0[1-9]|1[0-9]|2[0-8]|4[1-9]|5[0-9]|6[0-8])"
+_MONTH = "(0[1-9]|1[0-2])"
+_PPKS_CODE = "([1-9]|1[0-9]|2[0-6])"
+
+
+def fast_ok(d: Dialect, col: Column, v: str, today_iso: str) -> str:
+    empty_ok = "" if col.required else f"{v} = '' OR "
+    if col.kind == "nik":
+        return d.regex(
+            v,
+            f"^[0-9]{{6}}{_NIK_DAY}{_MONTH}[0-9]{{2}}([0-9]{{3}}[1-9]|[0-9]{{2}}[1-9]0|[0-9][1-9]00|[1-9]000)$",
+        )
+    if col.kind == "kk":
+        return d.regex(
+            v, f"^[0-9]{{6}}{_DAY}{_MONTH}[0-9]{{2}}([0-9]{{3}}[1-9]|[0-9]{{2}}[1-9]0|[0-9][1-9]00|[1-9]000)$"
+        )
+    if col.kind == "village":
+        return d.regex(v, "^[0-9]{10}$")
+    if col.kind == "text":
+        return (
+            f"({empty_ok}{v} <> '') AND length({v}) <= {col.max_len}"
+            if col.required
+            else f"length({v}) <= {col.max_len}"
+        )
+    if col.kind == "digits":
+        return f"({empty_ok}{d.regex(v, f'^[0-9]{{{col.lo},{col.hi}}}$')})"
+    if col.kind == "int":
+        digits = len(str(col.hi)) - 1  # one digit fewer than the maximum: always within range
+        if digits < 1 or col.lo > 1:
+            return "(1 = 0)"
+        pattern = f"^[0-9]{{1,{digits}}}$" if col.lo == 0 else f"^[1-9][0-9]{{0,{digits - 1}}}$"
+        return f"({empty_ok}{d.regex(v, pattern)})"
+    if col.kind == "code":
+        return f"({empty_ok}{v} IN {in_list(code_forms(col.values))})"
+    if col.kind == "choice":
+        return f"({empty_ok}{v} IN {in_list(col.values)})"
+    if col.kind == "bool":
+        return f"{v} IN ('0', '1', '')"
+    if col.kind == "date":
+        return (
+            f"({empty_ok}({d.regex(v, f'^(19|20)[0-9]{{2}}-{_MONTH}-{_DAY}$')} AND {v} <= {lit(today_iso)}))"
+        )
+    if col.kind == "ppks":
+        return f"({v} = '' OR {d.regex(v, f'^{_PPKS_CODE}(;{_PPKS_CODE})*$')})"
+    raise ValueError(col.kind)
+
+
+def promote_expr(d: Dialect, col: Column, v: str, field: models.Field[Any, Any]) -> str:
+    """The typed value of a validated (error-free) text value."""
     default = field.get_default() if field.has_default() else None
-    if col.kind in ("kk", "nik", "village", "text", "digits"):
+    if col.kind == "text":
+        return f"trim({v})"  # the fast check only measured its length
+    if col.kind in ("kk", "nik", "village", "digits"):
         return v
     if col.kind in ("int", "code"):
-        ok = d.digits(v, 1, 9)
         fallback = "NULL" if default is None else str(int(default))
-        return f"(CASE WHEN {ok} THEN {d.to_int(v)} ELSE {fallback} END)"
+        return f"(CASE WHEN {v} = '' THEN {fallback} ELSE {d.to_int(v)} END)"
     if col.kind == "choice":
         fallback = "NULL" if default is None else lit(str(default))
         return f"(CASE WHEN {v} = '' THEN {fallback} ELSE upper({v}) END)"
     if col.kind == "bool":
-        return f"(CASE WHEN lower({v}) IN {in_list(TRUE_WORDS)} THEN {d.true()} ELSE {d.false()} END)"
+        return f"(CASE WHEN {v} = '1' OR lower({v}) IN {in_list(TRUE_WORDS)} THEN {d.true()} ELSE {d.false()} END)"
     if col.kind == "date":
-        y, m, day = (d.to_int(f"substr({v},{a},{b})") for a, b in ((1, 4), (6, 2), (9, 2)))
-        ok = (
-            f"({d.iso_date_shape(v)} AND {m} BETWEEN 1 AND 12 "
-            f"AND {day} BETWEEN 1 AND {days_in_month(m, y, full_year=True)})"
-        )
-        return f"(CASE WHEN {ok} THEN {d.to_date(v)} END)"
+        return d.to_date(v)
     if col.kind == "ppks":
-        return f"(CASE WHEN sj_ppks_mask({v}) >= 0 THEN sj_ppks_mask({v}) ELSE 0 END)"
+        single = f"(1 << ({d.to_int(v)} - 1))"
+        return f"(CASE WHEN {v} = '' THEN 0 WHEN {d.regex(v, '^[0-9]+$')} THEN {single} ELSE sj_ppks_mask({v}) END)"
     raise ValueError(col.kind)
 
 
