@@ -20,12 +20,12 @@ from sejahtera.registry.imports.sql import (
     Dialect,
     days_in_month,
     error_expr,
+    fast_ok,
     id_number_errors,
     iso_date_errors,
     ppks_mask_py,
     promote_expr,
     q,
-    row_errors_expr,
 )
 from sejahtera.registry.models import Person
 
@@ -236,30 +236,32 @@ def test_kk_for_then_kk_check_gives_back_the_recording_date(recorded, serial):
 
 
 # --- properties: the SQL rules agree with the Python rules ----------------------------------------
-# Each value is evaluated exactly as the import evaluates a staged cell: trimmed, then run through
-# the row's error expression (a fast predicate, then the column-by-column diagnosis).
+# Each value is evaluated exactly as the import evaluates a staged cell: a fast predicate on the raw
+# text; when it fails, the column-by-column diagnosis of the trimmed text (pipeline._validated_table).
 def _column(name: str) -> Column:
     return next(c for c in (*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS) if c.name == name)
 
 
 def _evaluate(col: Column, values: Sequence[str], select: str) -> list[tuple[Any, ...]]:
-    """Evaluate `select` (over s.<column name>, trimmed as staging does) for each value, in order."""
+    """Evaluate `select` (over s.<column name>) for each value, in order."""
     name = q(col.name)
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS sj_probe")
         cur.execute(f"CREATE TEMP TABLE sj_probe (i integer, {name} text)")
         cur.executemany(f"INSERT INTO sj_probe (i, {name}) VALUES (%s, %s)", list(enumerate(values)))
-        cur.execute(f"SELECT {select} FROM (SELECT i, trim({name}) AS {name} FROM sj_probe) s ORDER BY s.i")
+        cur.execute(f"SELECT {select} FROM sj_probe s ORDER BY s.i")
         rows = cur.fetchall()
         cur.execute("DROP TABLE sj_probe")
     return rows
 
 
 def _import_error(col: Column) -> tuple[Dialect, str, str]:
-    """(dialect, the column reference, the error token the import computes for it)."""
+    """(dialect, the trimmed cell, the error token the import computes for the cell)."""
     d = Dialect(connection.vendor)
-    v = "s." + q(col.name)
-    return d, v, row_errors_expr(d, [col], "s.", TODAY.isoformat())
+    raw = "s." + q(col.name)
+    v = f"trim({raw})"
+    today = TODAY.isoformat()
+    return d, v, f"(CASE WHEN {fast_ok(d, col, raw, today)} THEN '' ELSE {error_expr(d, col, v, today)} END)"
 
 
 def _code(token: str) -> str:
