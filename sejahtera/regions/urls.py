@@ -1,4 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "regions"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("wilayah/anak/", views.children, name="children"),
+]

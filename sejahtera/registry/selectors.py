@@ -161,3 +161,9 @@ def audit_list(*, user: User, action: str = "", object_type: str = "") -> QueryS
     if object_type:
         qs = qs.filter(object_type=object_type)
     return qs.select_related("actor").order_by("-id")
+
+
+def household_export_rows(*, user: User, filters: HouseholdFilter) -> QuerySet[Household]:
+    """Every household in scope matching the filters, for a file export (a separate right)."""
+    ensure_can(user, Action.REGISTRY_EXPORT)
+    return household_list(user=user, filters=filters)

@@ -1,0 +1,64 @@
+"""A small fixed-window failure counter in the cache (login attempts; later the public portal).
+
+Counting failures, not attempts: a user who signs in correctly is never slowed down, and a guesser
+gets `max_failures` tries per window for one key. The counter lives in the default cache, so it is
+shared between processes when REDIS_URL is set and per process with the local-memory cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """At most `max_failures` failures per key within `window_seconds`."""
+
+    scope: str
+    max_failures: int
+    window_seconds: int
+
+    def _key(self, ident: str) -> str:
+        # Hashed: the key holds a user name and an address, and cache keys may end up in logs.
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        return f"ratelimit:{self.scope}:{digest}"
+
+    def retry_after(self, ident: str) -> int:
+        """Seconds until `ident` may try again; 0 when it is not blocked."""
+        state = cache.get(self._key(ident))
+        if not state:
+            return 0
+        count, reset_at = state
+        if count < self.max_failures:
+            return 0
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def record_failure(self, ident: str) -> int:
+        """Count one failure; returns the failures counted in the current window."""
+        key = self._key(ident)
+        now = time.time()
+        state = cache.get(key)
+        if state and state[1] > now:
+            count, reset_at = state[0] + 1, state[1]
+        else:
+            count, reset_at = 1, now + self.window_seconds
+        # Read-modify-write: two simultaneous failures may count once. That lets a guesser one try
+        # more, at most, and keeps the counter a plain value on every cache backend.
+        cache.set(key, (count, reset_at), timeout=max(1, math.ceil(reset_at - now)))
+        return count
+
+    def reset(self, ident: str) -> None:
+        cache.delete(self._key(ident))
+
+
+# Login: 10 failed attempts per address and user name in 15 minutes.
+LOGIN_LIMIT = FailureLimit(scope="login", max_failures=10, window_seconds=15 * 60)
+
+
+def login_ident(*, ip: str, username: str) -> str:
+    return f"{ip}|{username.strip().lower()}"
