@@ -412,11 +412,6 @@ def test_nik_mismatches_are_warnings_and_the_rows_are_imported(central, files):
     assert Person.objects.get(nik=man["nik"]).sex == "P"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sex 'p' is accepted and promoted as 'P', but the NIK_SEX_MISMATCH warning compares the "
-    "raw text (sex = 'P'), so every woman entered with a lower-case 'p' gets a false warning",
-)
 def test_lower_case_sex_is_accepted_and_raises_no_false_warning(central, files):
     woman = next(p for p in files.persons if p["sex"] == "P")
     woman["sex"] = "p"
