@@ -70,7 +70,7 @@ def audit_action_label(action: str) -> str:
 @dataclass(frozen=True)
 class Change:
     field: str
-    before: str
+    before: str | None  # None: the entry records a creation or a result, with nothing before it
     after: str
 
 
@@ -87,10 +87,17 @@ def _show(value: Any) -> str:
 @register.simple_tag
 def audit_changes(entry: AuditEntry) -> list[Change]:
     """The fields an entry touched, each with its value before and after."""
-    before = entry.before if isinstance(entry.before, dict) else {}
+    before = entry.before if isinstance(entry.before, dict) else None
     after = entry.after if isinstance(entry.after, dict) else {}
-    fields = list(dict.fromkeys([*before, *after]))
-    return [Change(field=f, before=_show(before.get(f)), after=_show(after.get(f))) for f in fields]
+    fields = list(dict.fromkeys([*(before or {}), *after]))
+    return [
+        Change(
+            field=f,
+            before=None if before is None else _show(before.get(f)),
+            after=_show(after.get(f)),
+        )
+        for f in fields
+    ]
 
 
 _OBJECT_ROUTES = {
