@@ -466,6 +466,37 @@ def test_a_row_that_differs_from_the_registry_is_refused_and_the_registry_unchan
     assert Person.objects.get(nik=moved["nik"]).household.kk_number == old_kk
 
 
+def test_columns_may_come_in_any_order(central, files):
+    d = files.dir / "reordered"
+    d.mkdir()
+    hh = write_csv(d / "households.csv", tuple(reversed(HOUSEHOLD_HEADER)), files.households)
+    ps = write_csv(d / "persons.csv", tuple(reversed(PERSON_HEADER)), files.persons)
+
+    job = run(central, hh, ps)
+
+    assert (job.households_imported, job.persons_imported, job.rows_rejected) == (30, len(files.persons), 0)
+    first = files.persons[0]
+    assert Person.objects.get(nik=first["nik"]).full_name == first["full_name"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: duplicates in a file are ranked over every row, rejected or not, so when the first "
+    "occurrence of a NIK is rejected (here for its birth date) the valid second occurrence is rejected "
+    "as DUPLICATE_IN_FILE, whose message says 'baris pertama yang dipakai' although no row is used",
+)
+def test_a_valid_row_is_not_refused_as_a_duplicate_of_a_rejected_row(central, files):
+    broken = files.persons[0]
+    fixed = dict(broken)
+    broken["birth_date"] = "1980-02-30"
+    files.persons.append(fixed)
+
+    job = run(central, *files.write())
+
+    assert findings(job) == {("persons", 2, "birth_date", "DATE_INVALID")}
+    assert Person.objects.filter(nik=fixed["nik"]).exists()
+
+
 def test_persons_may_join_a_household_already_in_the_registry(central, files):
     run(central, files.dir / "households.csv", files.dir / "persons.csv")
     kk = files.households[0]["kk_number"]
@@ -555,6 +586,7 @@ def test_roles_without_the_import_right_cannot_submit(village_operator, files):
         ("households", lambda h: [c for c in h if c != "village_code"], "village_code"),
         ("persons", lambda h: [c for c in h if c != "nik"], "nik"),
         ("persons", lambda h: [*h, "Nama Panggilan"], "nama panggilan"),
+        ("households", lambda h: [*h, "address"], "address"),  # the same column twice
     ],
 )
 def test_an_unknown_or_missing_column_fails_the_job_naming_it(central, files, which, edit, named):
