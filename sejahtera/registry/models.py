@@ -187,10 +187,8 @@ class Person(models.Model):
                 condition=Q(ppks_mask__gte=0, ppks_mask__lt=1 << 26), name="person_ppks_mask"
             ),
         ]
-        indexes = [
-            models.Index(fields=["nik"], name="person_nik_idx"),
-            models.Index(fields=["full_name"], name="person_name_idx"),
-        ]
+        # Lookups by NIK use the partial unique index (active persons); name search gets a
+        # trigram index with the public portal, where fuzzy search is needed.
 
     def __str__(self) -> str:
         return self.full_name

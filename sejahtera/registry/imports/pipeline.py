@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -284,6 +284,23 @@ def _mark(
 _CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
 
 
+# Current district codes and the historical ones that old NIKs and KKs still carry.
+KNOWN_DISTRICTS = "(SELECT code FROM regions_region WHERE level = 3 UNION ALL SELECT old_code FROM regions_historicalregioncode)"
+
+
+def _mark_duplicates(cur: Any, chk: str, column: str) -> None:
+    """Every occurrence after the first of a value seen twice in the file. The GROUP BY finds the
+    few repeated values first, so that only their rows are ranked."""
+    _mark(
+        cur,
+        chk,
+        f"{column}:DUPLICATE_IN_FILE;",
+        f"NOT {_has_err(column)} AND row_no IN (SELECT row_no FROM (SELECT row_no, row_number() OVER "
+        f"(PARTITION BY {column} ORDER BY row_no) AS rn FROM {chk} WHERE {column} IN "
+        f"(SELECT {column} FROM {chk} GROUP BY {column} HAVING count(*) > 1)) t WHERE rn > 1)",
+    )
+
+
 def _has_err(col: str) -> str:
     return f"{_CONTAINS[connection.vendor]}(errs, {lit(col + ':')}) > 0"
 
@@ -298,12 +315,12 @@ def validate_households(cur: Any, d: Dialect, job: ImportJob, today_iso: str) ->
         cur.execute(f"ANALYZE {chk}")
     else:
         cur.execute(f"CREATE INDEX {chk}_kk ON {chk} (kk_number)")
+    # NOT IN over a small subquery is one hashed lookup per row on PostgreSQL.
     _mark(
         cur,
         chk,
         "village_code:UNKNOWN;",
-        f"NOT {_has_err('village_code')} AND NOT EXISTS "
-        f"(SELECT 1 FROM regions_region r WHERE r.code = {chk}.village_code AND r.level = 4)",
+        f"NOT {_has_err('village_code')} AND village_code NOT IN (SELECT code FROM regions_region WHERE level = 4)",
     )
     if job.scope_code:
         _mark(
@@ -317,17 +334,9 @@ def validate_households(cur: Any, d: Dialect, job: ImportJob, today_iso: str) ->
         cur,
         chk,
         "kk_number:REGION_UNKNOWN;",
-        f"NOT {_has_err('kk_number')} AND NOT EXISTS (SELECT 1 FROM regions_region r WHERE r.code = "
-        f"substr({chk}.kk_number, 1, 6) AND r.level = 3) AND NOT EXISTS (SELECT 1 FROM "
-        f"regions_historicalregioncode hr WHERE hr.old_code = substr({chk}.kk_number, 1, 6))",
+        f"NOT {_has_err('kk_number')} AND substr(kk_number, 1, 6) NOT IN {KNOWN_DISTRICTS}",
     )
-    _mark(
-        cur,
-        chk,
-        "kk_number:DUPLICATE_IN_FILE;",
-        f"row_no IN (SELECT row_no FROM (SELECT row_no, row_number() OVER "
-        f"(PARTITION BY kk_number ORDER BY row_no) AS rn FROM {chk}) t WHERE rn > 1)",
-    )
+    _mark_duplicates(cur, chk, "kk_number")
     # Rows already in the registry: identical → unchanged; different → refused (the update cycle
     # is the way to change a registered family).
     cur.execute(
@@ -354,30 +363,18 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
     else:
         cur.execute(f"CREATE INDEX {chk}_kk ON {chk} (kk_number)")
         cur.execute(f"CREATE INDEX {chk}_nik ON {chk} (nik)")
+    # The family of each person: a valid row of the households file, or an active registry row.
     valid_in_file = f"EXISTS (SELECT 1 FROM {hh_chk} h WHERE h.kk_number = {chk}.kk_number AND h.errs = '')"
     rejected_in_file = (
         f"EXISTS (SELECT 1 FROM {hh_chk} h WHERE h.kk_number = {chk}.kk_number AND h.errs <> '')"
     )
     in_registry = f"EXISTS (SELECT 1 FROM registry_household h WHERE h.kk_number = {chk}.kk_number AND h.status = 'ACTIVE')"
-    _mark(
-        cur,
-        chk,
-        "kk_number:HOUSEHOLD_REJECTED;",
-        f"NOT {_has_err('kk_number')} AND NOT {valid_in_file} AND {rejected_in_file}",
+    cur.execute(
+        f"UPDATE {chk} SET errs = errs || CASE WHEN {rejected_in_file} THEN 'kk_number:HOUSEHOLD_REJECTED;' "
+        f"ELSE 'kk_number:HOUSEHOLD_UNKNOWN;' END "
+        f"WHERE NOT {_has_err('kk_number')} AND NOT {valid_in_file} AND ({rejected_in_file} OR NOT {in_registry})"
     )
-    _mark(
-        cur,
-        chk,
-        "kk_number:HOUSEHOLD_UNKNOWN;",
-        f"NOT {_has_err('kk_number')} AND NOT {valid_in_file} AND NOT {rejected_in_file} AND NOT {in_registry}",
-    )
-    _mark(
-        cur,
-        chk,
-        "nik:DUPLICATE_IN_FILE;",
-        f"NOT {_has_err('nik')} AND row_no IN (SELECT row_no FROM (SELECT row_no, row_number() OVER "
-        f"(PARTITION BY nik ORDER BY row_no) AS rn FROM {chk}) t WHERE rn > 1)",
-    )
+    _mark_duplicates(cur, chk, "nik")
     cur.execute(
         f"UPDATE {chk} SET existing_id = p.id FROM registry_person p "
         f"WHERE p.nik = {chk}.nik AND p.status = 'ACTIVE' AND {chk}.errs = ''"
@@ -396,35 +393,22 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
     )
     # Warnings: the row is accepted, the finding is reported (a NIK is never reissued to fix a
     # wrong birth date, and old NIKs carry district codes from before a split: DOMAIN.md §5).
-    nik_ok = f"NOT {_has_err('nik')}"
     dd = d.to_int("substr(nik,7,2)")
-    _mark(
-        cur,
-        chk,
-        "nik:NIK_SEX_MISMATCH;",
-        f"{nik_ok} AND sex IS NOT NULL AND ((sex = 'P') <> ({dd} > 40))",
-        column="warns",
-    )
-    bd = "birth_date"
     nik_day = f"(CASE WHEN {dd} > 40 THEN {dd} - 40 ELSE {dd} END)"
     part = d.to_int
-    _mark(
-        cur,
-        chk,
-        "nik:NIK_BIRTHDATE_MISMATCH;",
-        f"{nik_ok} AND NOT {_has_err('birth_date')} AND ("
-        f"{nik_day} <> {part(f'substr({bd},9,2)')} OR {part('substr(nik,9,2)')} <> {part(f'substr({bd},6,2)')} "
-        f"OR {part('substr(nik,11,2)')} <> {part(f'substr({bd},3,2)')})",
-        column="warns",
-    )
-    _mark(
-        cur,
-        chk,
-        "nik:REGION_UNKNOWN;",
-        f"{nik_ok} AND NOT EXISTS (SELECT 1 FROM regions_region r WHERE r.code = substr({chk}.nik, 1, 6) "
-        f"AND r.level = 3) AND NOT EXISTS (SELECT 1 FROM regions_historicalregioncode hr "
-        f"WHERE hr.old_code = substr({chk}.nik, 1, 6))",
-        column="warns",
+    warnings = {
+        "nik:NIK_SEX_MISMATCH;": f"(NOT {_has_err('sex')} AND ((upper(sex) = 'P') <> ({dd} > 40)))",
+        "nik:NIK_BIRTHDATE_MISMATCH;": (
+            f"(NOT {_has_err('birth_date')} AND ({nik_day} <> {part('substr(birth_date,9,2)')} "
+            f"OR {part('substr(nik,9,2)')} <> {part('substr(birth_date,6,2)')} "
+            f"OR {part('substr(nik,11,2)')} <> {part('substr(birth_date,3,2)')}))"
+        ),
+        "nik:REGION_UNKNOWN;": f"(substr(nik, 1, 6) NOT IN {KNOWN_DISTRICTS})",
+    }
+    tokens = " || ".join(f"(CASE WHEN {cond} THEN {lit(tok)} ELSE '' END)" for tok, cond in warnings.items())
+    cur.execute(
+        f"UPDATE {chk} SET warns = warns || {tokens} "
+        f"WHERE NOT {_has_err('nik')} AND ({' OR '.join(warnings.values())})"
     )
     return chk
 
@@ -471,7 +455,53 @@ def _db_column(c: Column) -> str:
     return "village_code" if c.name == "village_code" else c.field
 
 
+# Above this many new rows, promotion on PostgreSQL drops the registry tables' secondary indexes
+# and foreign keys, inserts, and rebuilds them in the same transaction: one sort per index instead
+# of a B-tree insertion per row (NOTES.md: COPY into a bare table then building the indexes is
+# 2-3x cheaper than loading into an indexed table). Readers wait on the table lock meanwhile, so
+# only large loads take this path.
+BULK_THRESHOLD = 200_000
+
+
+@contextmanager
+def _indexes_rebuilt(cur: Any, tables: list[str], enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    cur.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid::regclass::text = ANY(%s))",
+        [tables, tables],
+    )
+    fks = cur.fetchall()
+    cur.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [tables],
+    )
+    indexes = cur.fetchall()
+    for table, name, _ in fks:
+        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {q(name)}")
+    for name, _ in indexes:
+        cur.execute(f"DROP INDEX {name}")
+    yield
+    cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    for _, ddl in indexes:
+        cur.execute(ddl)
+    for table, name, ddl in fks:
+        cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {q(name)} {ddl}")
+    for table in tables:
+        cur.execute(f"ANALYZE {table}")
+
+
 def promote(cur: Any, d: Dialect, job: ImportJob, hh_chk: str, ps_chk: str) -> tuple[int, int]:
+    new_rows = _count(cur, f"SELECT count(*) FROM {ps_chk} WHERE errs = '' AND existing_id IS NULL")
+    with _indexes_rebuilt(cur, ["registry_household", "registry_person"], d.pg and new_rows > BULK_THRESHOLD):
+        return _promote_rows(cur, d, job, hh_chk, ps_chk)
+
+
+def _promote_rows(cur: Any, d: Dialect, job: ImportJob, hh_chk: str, ps_chk: str) -> tuple[int, int]:
     now = timezone.now()
     hh_cols = ", ".join(q(_db_column(c)) for c in HOUSEHOLD_COLUMNS)
     hh_vals = ", ".join(_typed(d, Household, c, "") for c in HOUSEHOLD_COLUMNS)
@@ -480,7 +510,7 @@ def promote(cur: Any, d: Dialect, job: ImportJob, hh_chk: str, ps_chk: str) -> t
         f"district_code, status, inactive_reason, import_job_id, created_at, updated_at) "
         f"SELECT {hh_vals}, substr(village_code, 1, 2), substr(village_code, 1, 4), "
         f"substr(village_code, 1, 6), 'ACTIVE', '', %s, %s, %s FROM {hh_chk} "
-        f"WHERE errs = '' AND existing_id IS NULL ORDER BY row_no",
+        f"WHERE errs = '' AND existing_id IS NULL",
         [job.pk, now, now],
     )
     households = int(cur.rowcount)
@@ -492,7 +522,7 @@ def promote(cur: Any, d: Dialect, job: ImportJob, hh_chk: str, ps_chk: str) -> t
         f"inactive_reason, dukcapil_match, import_job_id, created_at, updated_at) "
         f"SELECT h.id, {ps_vals}, 'ACTIVE', '', 'UNCHECKED', %s, %s, %s "
         f"FROM {ps_chk} p JOIN registry_household h ON h.kk_number = p.kk_number AND h.status = 'ACTIVE' "
-        f"WHERE p.errs = '' AND p.existing_id IS NULL ORDER BY p.row_no",
+        f"WHERE p.errs = '' AND p.existing_id IS NULL",
         [job.pk, now, now],
     )
     return households, int(cur.rowcount)
@@ -517,6 +547,10 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
             bytes_total=hh_path.stat().st_size + ps_path.stat().st_size,
         )
         with connection.cursor() as cur:
+            if d.pg:
+                # Hash joins and aggregates over millions of staged rows, in memory rather than on disk.
+                cur.execute("SET work_mem = '256MB'")
+                _set_temp_buffers(cur)
             try:
                 # Staging and validation work on this connection's temporary tables, in autocommit,
                 # so that progress is visible while they run; only promotion is one transaction.
@@ -587,6 +621,8 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
             finally:
                 for kind in (HH, PS):
                     cur.execute(f"DROP TABLE IF EXISTS {_stage_table(job.pk, kind)}")
+                if d.pg:
+                    cur.execute("RESET work_mem")
     except FileRejected as exc:
         _fail(job, exc.message)
     except Exception as exc:
@@ -598,6 +634,16 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
     if on_progress:
         on_progress(job)
     return job
+
+
+def _set_temp_buffers(cur: Any) -> None:
+    """Staging tables are temporary and live in this session's local buffers (8 MB by default).
+    PostgreSQL accepts a new size only before the session's first temporary table."""
+    try:
+        with transaction.atomic():
+            cur.execute("SET temp_buffers = '512MB'")
+    except DatabaseError:
+        log.info("temp_buffers unchanged: this session already used temporary tables")
 
 
 def _fail(job: ImportJob, message: str) -> None:

@@ -153,23 +153,25 @@ def error_expr(d: Dialect, col: Column, v: str, today_iso: str) -> str:
 # A valid row passes one cheap predicate per column (mostly a regular expression or an IN list);
 # only a row that fails one of them is diagnosed column by column with error_expr. A fast predicate
 # may reject a valid value (the diagnosis then finds no error), never accept an invalid one.
-_DAY = "(0[1-9]|1[0-9]|2[0-8])"  # days valid in every month; 29-31 go to the diagnosis
-_NIK_DAY = "(0[1-9]|1[0-9]|2[0-8]|4[1-9]|5[0-9]|6[0-8])"
-_MONTH = "(0[1-9]|1[0-2])"
+# Day and month of a NIK or KK (DDMM): every real date but 29 February, which goes to the diagnosis.
+_DDMM = "((0[1-9]|1[0-9]|2[0-8])(0[1-9]|1[0-2])|(29|30)(0[13-9]|1[0-2])|31(0[13578]|1[02]))"
+# The same with 40 added to the day for women.
+_NIK_DDMM = (
+    "((0[1-9]|1[0-9]|2[0-8]|4[1-9]|5[0-9]|6[0-8])(0[1-9]|1[0-2])|(29|30|69|70)(0[13-9]|1[0-2])"
+    "|(31|71)(0[13578]|1[02]))"
+)
+# An ISO date's month and day (MM-DD), likewise without 29 February.
+_MMDD = "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+_SERIAL = "([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001-9999
 _PPKS_CODE = "([1-9]|1[0-9]|2[0-6])"
 
 
 def fast_ok(d: Dialect, col: Column, v: str, today_iso: str) -> str:
     empty_ok = "" if col.required else f"{v} = '' OR "
     if col.kind == "nik":
-        return d.regex(
-            v,
-            f"^[0-9]{{6}}{_NIK_DAY}{_MONTH}[0-9]{{2}}([0-9]{{3}}[1-9]|[0-9]{{2}}[1-9]0|[0-9][1-9]00|[1-9]000)$",
-        )
+        return d.regex(v, f"^[0-9]{{6}}{_NIK_DDMM}[0-9]{{2}}{_SERIAL}$")
     if col.kind == "kk":
-        return d.regex(
-            v, f"^[0-9]{{6}}{_DAY}{_MONTH}[0-9]{{2}}([0-9]{{3}}[1-9]|[0-9]{{2}}[1-9]0|[0-9][1-9]00|[1-9]000)$"
-        )
+        return d.regex(v, f"^[0-9]{{6}}{_DDMM}[0-9]{{2}}{_SERIAL}$")
     if col.kind == "village":
         return d.regex(v, "^[0-9]{10}$")
     if col.kind == "text":
@@ -193,9 +195,7 @@ def fast_ok(d: Dialect, col: Column, v: str, today_iso: str) -> str:
     if col.kind == "bool":
         return f"{v} IN ('0', '1', '')"
     if col.kind == "date":
-        return (
-            f"({empty_ok}({d.regex(v, f'^(19|20)[0-9]{{2}}-{_MONTH}-{_DAY}$')} AND {v} <= {lit(today_iso)}))"
-        )
+        return f"({empty_ok}({d.regex(v, f'^(19|20)[0-9]{{2}}-{_MMDD}$')} AND {v} <= {lit(today_iso)}))"
     if col.kind == "ppks":
         return f"({v} = '' OR {d.regex(v, f'^{_PPKS_CODE}(;{_PPKS_CODE})*$')})"
     raise ValueError(col.kind)
@@ -215,7 +215,11 @@ def promote_expr(d: Dialect, col: Column, v: str, field: models.Field[Any, Any])
         fallback = "NULL" if default is None else lit(str(default))
         return f"(CASE WHEN {v} = '' THEN {fallback} ELSE upper({v}) END)"
     if col.kind == "bool":
-        return f"(CASE WHEN {v} = '1' OR lower({v}) IN {in_list(TRUE_WORDS)} THEN {d.true()} ELSE {d.false()} END)"
+        t, f = d.true(), d.false()
+        return (
+            f"(CASE WHEN {v} = '1' THEN {t} WHEN {v} IN ('0', '') THEN {f} "
+            f"WHEN lower({v}) IN {in_list(TRUE_WORDS)} THEN {t} ELSE {f} END)"
+        )
     if col.kind == "date":
         return d.to_date(v)
     if col.kind == "ppks":
