@@ -569,6 +569,32 @@ def test_a_district_officer_cannot_import_outside_its_district(district_a, files
     assert not Household.objects.exclude(regency_code="3204").exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the importer's jurisdiction is only checked on the households file; a persons row "
+    "naming a KK already registered outside the jurisdiction is promoted into that family, so a "
+    "district officer of 3204 can add members to families in 3273",
+)
+def test_a_district_officer_cannot_add_persons_to_a_family_outside_its_district(
+    central, district_a, generated, tmp_path
+):
+    kota = Files(generated(households=3, region="3273", seed=2), tmp_path / "kota")
+    run(central, kota.dir / "households.csv", kota.dir / "persons.csv")
+    family = kota.households[0]["kk_number"]
+    d = tmp_path / "intruder"
+    d.mkdir()
+    hh = write_csv(d / "households.csv", HOUSEHOLD_HEADER, [])
+    ps = write_csv(d / "persons.csv", PERSON_HEADER, [new_person(family, serial=9001)])
+
+    job = run(district_a, hh, ps)
+
+    assert job.persons_imported == 0
+    assert Person.objects.filter(household__kk_number=family).count() == len(kota.members(family))
+    [(file, row, column, code)] = findings(job)
+    assert (file, row, column) == ("persons", 2, "kk_number")
+    assert code in ("OUT_OF_JURISDICTION", "HOUSEHOLD_UNKNOWN")  # the latter reveals nothing of 3273
+
+
 def test_roles_without_the_import_right_cannot_submit(village_operator, files):
     with pytest.raises(PermissionRefused):
         import_submit(
