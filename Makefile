@@ -25,9 +25,11 @@ demo: install
 	$(BIN)/sejahtera migrate --no-input
 	$(BIN)/sejahtera regions load
 	$(BIN)/sejahtera demo --households $(DEMO_HOUSEHOLDS) --region $(DEMO_REGION)
-	$(BIN)/sejahtera db_worker --interval 1 & \
-	  trap 'kill %1' EXIT INT TERM; \
-	  $(BIN)/sejahtera runserver 127.0.0.1:$(PORT)
+	$(BIN)/sejahtera collectstatic --no-input -v0
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (users: var/demo-users.txt); Ctrl-C stops server and worker"
+	$(BIN)/sejahtera db_worker --interval 1 --no-reload & WORKER=$$!; \
+	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/sejahtera runserver --insecure --noreload 127.0.0.1:$(PORT)
 
 serve: install
 	$(BIN)/sejahtera runserver 127.0.0.1:$(PORT)
@@ -49,9 +51,10 @@ types: install
 check: install
 	$(BIN)/sejahtera makemigrations --check --dry-run
 
+# Refresh the English catalogue after changing Indonesian source strings (needs gettext's msgfmt).
 messages: install
-	cd sejahtera && ../$(BIN)/sejahtera makemessages -l id --no-obsolete
-	$(PY) -m sejahtera.common.compilemessages
+	cd sejahtera && ../$(BIN)/sejahtera makemessages -l en --no-obsolete
+	cd sejahtera && ../$(BIN)/sejahtera compilemessages -l en
 
 bench: install
 	$(PY) bench/run.py
