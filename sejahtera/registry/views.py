@@ -210,7 +210,10 @@ def _cascade(user: User, form: HouseholdSearchForm) -> list[CascadeLevel]:
     """The four region selects with their options: each level lists the children of the level
     chosen above it, within the user's jurisdiction. A jurisdiction below the nation pre-selects
     its own levels (an officer of Kabupaten Bandung starts with its districts listed)."""
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # cleaned_data then holds the fields that validated, even if another did not
+        data = form.cleaned_data
     jurisdiction = user.jurisdiction_code
     levels = []
     parent: str | None = None
@@ -290,7 +293,6 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "cascade": _cascade(user, form),
             "headers": _sort_headers(filters.sort),
             "sort": filters.sort,
-            "searched": bool(request.GET),
             "can_export": can(user, Action.REGISTRY_EXPORT),
         },
     )

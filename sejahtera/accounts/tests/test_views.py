@@ -21,6 +21,13 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # Autouse, so it applies before the personas hash their passwords: these tests sign in
+    # dozens of times, and the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def test_the_login_and_logout_addresses():
     assert reverse("accounts:login") == "/masuk/"
     assert reverse("accounts:logout") == "/keluar/"

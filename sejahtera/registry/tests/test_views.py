@@ -139,6 +139,14 @@ def test_a_too_short_search_is_explained_not_run(client, district_a, families, q
     assert response.context["form"].errors["q"]
 
 
+def test_a_refused_search_keeps_the_chosen_region(client, district_a, families):
+    response = login(client, district_a).get(
+        reverse("registry:household_list"), {"q": "si", "prov": "32", "kab": "3204", "kec": VILLAGE_A2[:6]}
+    )
+    assert response.context["cascade"][2].selected == VILLAGE_A2[:6]
+    assert response.context["cascade"][3].options  # the villages of that district are offered
+
+
 def test_filters_by_district_status_and_welfare(client, district_a, families):
     client = login(client, district_a)
     url = reverse("registry:household_list")
@@ -305,6 +313,11 @@ def test_the_csv_export_holds_the_scope_and_nothing_else(client, district_a, fam
     assert a1["status"] == "ACTIVE"
     assert a1["rt"] == "001"
     assert a1["rw"] == "002"
+
+
+def test_the_village_operator_exports_only_its_village(client, village_operator, families):
+    response = login(client, village_operator).get(reverse("registry:household_export"), {"format": "csv"})
+    assert [r["kk_number"] for r in parse_csv(response)] == [families["a1"].kk_number]
 
 
 def test_the_export_follows_the_search(client, district_a, families):
