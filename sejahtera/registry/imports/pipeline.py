@@ -368,7 +368,13 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
     rejected_in_file = (
         f"EXISTS (SELECT 1 FROM {hh_chk} h WHERE h.kk_number = {chk}.kk_number AND h.errs <> '')"
     )
-    in_registry = f"EXISTS (SELECT 1 FROM registry_household h WHERE h.kk_number = {chk}.kk_number AND h.status = 'ACTIVE')"
+    # A registered family outside the importer's jurisdiction counts as unknown: an import neither
+    # adds members to it nor reveals that it exists.
+    scope = f" AND h.village_code LIKE {lit(job.scope_code + '%')}" if job.scope_code else ""
+    in_registry = (
+        f"EXISTS (SELECT 1 FROM registry_household h WHERE h.kk_number = {chk}.kk_number "
+        f"AND h.status = 'ACTIVE'{scope})"
+    )
     cur.execute(
         f"UPDATE {chk} SET errs = errs || CASE WHEN {rejected_in_file} THEN 'kk_number:HOUSEHOLD_REJECTED;' "
         f"ELSE 'kk_number:HOUSEHOLD_UNKNOWN;' END "

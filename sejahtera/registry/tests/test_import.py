@@ -569,12 +569,6 @@ def test_a_district_officer_cannot_import_outside_its_district(district_a, files
     assert not Household.objects.exclude(regency_code="3204").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the importer's jurisdiction is only checked on the households file; a persons row "
-    "naming a KK already registered outside the jurisdiction is promoted into that family, so a "
-    "district officer of 3204 can add members to families in 3273",
-)
 def test_a_district_officer_cannot_add_persons_to_a_family_outside_its_district(
     central, district_a, generated, tmp_path
 ):
