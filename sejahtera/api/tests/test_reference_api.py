@@ -7,12 +7,15 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
+from ninja.errors import HttpError
 
 from sejahtera.accounts.models import User
 from sejahtera.api.api import api
-from sejahtera.common.errors import TransitionNotAllowed
+from sejahtera.common.errors import PermissionRefused, TransitionNotAllowed
 
 REGION_A = "3204"  # Kabupaten Bandung (conftest.py)
 
@@ -53,12 +56,39 @@ def test_a_domain_error_becomes_its_status_and_message(rf, db):
     }
 
 
-def test_unsafe_methods_need_the_csrf_token(db, district_a):
+def test_no_operation_accepts_an_unsafe_method_yet(db, district_a):
     client = Client(enforce_csrf_checks=True)
     client.force_login(district_a)
-    # No operation accepts POST yet; the method is refused before anything is read or written.
     assert client.post("/api/v1/households", {}).status_code == 405
     assert client.get("/api/v1/stats").status_code == 200
+
+
+class TestSessionAuth:
+    """The API's authentication itself, as every future write operation will meet it."""
+
+    auth = api.auth[0]  # type: ignore[index]
+
+    def _post(self, rf, user, *, token: str | None):
+        request = rf.post("/api/v1/anything", HTTP_X_CSRFTOKEN=token or "")
+        request.user = user
+        request.COOKIES[settings.SESSION_COOKIE_NAME] = "session"
+        if token:
+            request.COOKIES[settings.CSRF_COOKIE_NAME] = token
+        return request
+
+    def test_an_unsafe_request_without_the_csrf_token_is_refused(self, rf, district_a):
+        with pytest.raises(HttpError) as refused:
+            self.auth(self._post(rf, district_a, token=None))
+        assert refused.value.status_code == 403
+
+    def test_an_unsafe_request_with_the_csrf_token_is_the_user(self, rf, district_a):
+        token = _get_new_csrf_string()
+        assert self.auth(self._post(rf, district_a, token=token)) == district_a
+
+    def test_a_user_without_a_role_is_refused_even_with_the_token(self, rf, db):
+        user = User.objects.create_user("tanpa_peran_2", role="")
+        with pytest.raises(PermissionRefused):
+            self.auth(self._post(rf, user, token=_get_new_csrf_string()))
 
 
 class TestRegions:

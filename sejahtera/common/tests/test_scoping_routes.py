@@ -613,3 +613,4 @@ def test_central_sees_every_seed_so_the_walker_can_fail(seeds, central):
     pretend = walk(Client(raise_request_exception=False), central, seeds, visible={"ZZALPHA", "ZZCHARLIE"})
     assert any("/api/v1/households" in f and "ZZBRAVO MARKER" in f for f in pretend.failures)
     assert any("/api/v1/households/" in f and "answered 200" in f for f in pretend.failures)
+    assert any(not f.split()[1].startswith("/api/") for f in pretend.failures), "no web page noticed"
