@@ -98,12 +98,8 @@ def test_an_unknown_role_is_refused():
         create("BUPATI", REGENCY)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: user_create looks the jurisdiction up with Region.objects.get, so an unknown code "
-    "raises Region.DoesNotExist (a server error at the edge) instead of a DomainError",
-)
 def test_an_unknown_jurisdiction_code_is_refused_as_a_domain_error():
+    """Not a server error: the edge turns a DomainError into a message."""
     with pytest.raises(DomainError):
         create(Role.DISTRICT_OFFICER, "9999")
 

@@ -213,12 +213,6 @@ def test_a_two_households_row_repeats_its_originals_nik(dirty):
         assert (copy["full_name"], copy["birth_date"]) == (original["full_name"], original["birth_date"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: generate() picks the original of a 'two_households' copy from the recent persons "
-    "including the current household's own members, so some 'two_households' rows repeat a person "
-    "within the same KK (seed 5, 500 households, dirty 0.1: persons row 21 repeats row 19 of the same KK)",
-)
 def test_a_two_households_row_is_in_another_household_than_its_original(dirty):
     for t in (t for t in dirty.truth if t["problem"] == "two_households"):
         assert dirty.person_at(t["row"])["kk_number"] != dirty.person_at(t["original_row"])["kk_number"], t
@@ -237,12 +231,6 @@ def test_a_duplicate_typo_row_copies_its_original_with_the_nik_as_detailed(dirty
             assert len(diff) == 2 and diff[1] == diff[0] + 1, t
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: generate._typo can return the name unchanged (swapping two equal letters, or "
-    "'replacing' a letter by itself), so some 'duplicate_typo' rows are exact copies with no typo "
-    "(seed 5, 300 households, dirty 0.1: persons rows 148 and 628)",
-)
 def test_a_duplicate_typo_row_has_a_typo_in_the_name(tmp_path):
     generate(households=300, region="3204", seed=5, dirty=0.1, out=tmp_path)
     pop = Population(tmp_path)
@@ -257,12 +245,6 @@ def test_a_deceased_listed_row_gives_a_death_date_before_the_reference_date(dirt
         assert dt.date.fromisoformat(t["detail"]) < REFERENCE_DATE, t
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: generate() draws a 'deceased_listed' death date up to 700 days before the reference "
-    "date without regard to the birth date, so infants die before they are born (seed 5, 500 "
-    "households, dirty 0.1: persons row 1234 born 2025-04-07, died 2024-04-12)",
-)
 def test_a_deceased_listed_persons_death_date_is_not_before_their_birth(dirty):
     for t in (t for t in dirty.truth if t["problem"] == "deceased_listed"):
         assert dirty.person_at(t["row"])["birth_date"] <= t["detail"], t
