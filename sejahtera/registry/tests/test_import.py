@@ -378,6 +378,39 @@ def test_a_semicolon_csv_with_a_byte_order_mark_imports(central, files):
     assert (job.households_imported, job.persons_imported) == (30, len(files.persons))
 
 
+def test_cells_typed_the_way_people_type_them_are_accepted_and_normalised(central, files):
+    hh, person = files.households[0], files.members(files.households[0]["kk_number"])[0]
+    hh.update(address="  Jl. Mawar No. 3  ", has_car="ya", has_boat="Tidak", floor_type="02", rt=" 7 ")
+    person.update(sex=person["sex"].lower(), relationship="head", pregnant="tidak", ppks="9 ; 24")
+
+    job = run(central, *files.write())
+
+    assert findings(job) == set() and findings(job, "WARNING") == set()
+    h = Household.objects.get(kk_number=hh["kk_number"])
+    assert (h.address, h.has_car, h.has_boat, h.floor_type, h.rt) == ("Jl. Mawar No. 3", True, False, 2, "7")
+    p = Person.objects.get(nik=person["nik"])
+    assert (p.sex, p.relationship, p.pregnant, p.ppks) == (person["sex"].upper(), "HEAD", False, [9, 24])
+
+
+def test_identifiers_from_before_the_papua_split_are_known_to_the_import(central, files):
+    """A NIK keeps the district where it was first issued, possibly a pre-2022 code (DOMAIN.md §5)."""
+    hh = new_household(files.households[0], serial=1)
+    hh["kk_number"] = "910101" + hh["kk_number"][6:]  # a family card issued in Merauke before 2022
+    person = new_person(hh["kk_number"], serial=1)
+    person["nik"] = "910101" + person["nik"][6:]
+    d = files.dir / "papua"
+    d.mkdir()
+
+    job = run(
+        central,
+        write_csv(d / "households.csv", HOUSEHOLD_HEADER, [hh]),
+        write_csv(d / "persons.csv", PERSON_HEADER, [person]),
+    )
+
+    assert findings(job) == set() and findings(job, "WARNING") == set()
+    assert (job.households_imported, job.persons_imported) == (1, 1)
+
+
 # --- warnings --------------------------------------------------------------------------------------
 def test_nik_mismatches_are_warnings_and_the_rows_are_imported(central, files):
     man = next(p for p in files.persons if p["sex"] == "L")
