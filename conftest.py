@@ -6,22 +6,18 @@ jurisdiction is chosen so that permission tests read naturally.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-os.environ.setdefault("SEJAHTERA_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 REGION_A = "3204"  # Kabupaten Bandung
 REGION_B = "3273"  # Kota Bandung
 VILLAGE_A = "3204052001"  # Cileunyi Kulon, Kec. Cileunyi
 VILLAGE_A2 = "3204332007"  # Majakerta, Kec. Majalaya
-VILLAGE_B = "3273010001"  # a kelurahan of Kota Bandung (Sukasari)
+VILLAGE_B = "3273011001"  # Kel. Sukarasa, Kec. Sukasari, Kota Bandung
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test personas)
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     from sejahtera.regions.services import regions_load
 
     with django_db_blocker.unblock():
@@ -29,7 +25,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
-def _regions_present(request):  # type: ignore[no-untyped-def]
+def _regions_present(request):
     """Transactional tests (the browser tests) flush every table when they end; reload then."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         from sejahtera.regions.models import Region
@@ -42,7 +38,13 @@ def _regions_present(request):  # type: ignore[no-untyped-def]
     yield
 
 
-def _user(username: str, role: str, code: str = ""):  # type: ignore[no-untyped-def]
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(settings):
+    """Background tasks run inside the request that enqueues them (no worker in tests)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def _user(username: str, role: str, code: str = ""):
     from sejahtera.accounts.models import User
 
     user = User(username=username, role=role, jurisdiction_id=code or None)
@@ -52,35 +54,35 @@ def _user(username: str, role: str, code: str = ""):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def central(db):  # type: ignore[no-untyped-def]
+def central(db):
     return _user("pusat", "CENTRAL_DATA")
 
 
 @pytest.fixture
-def district_a(db):  # type: ignore[no-untyped-def]
+def district_a(db):
     return _user("dinsos_a", "DISTRICT_OFFICER", REGION_A)
 
 
 @pytest.fixture
-def district_b(db):  # type: ignore[no-untyped-def]
+def district_b(db):
     return _user("dinsos_b", "DISTRICT_OFFICER", REGION_B)
 
 
 @pytest.fixture
-def village_operator(db):  # type: ignore[no-untyped-def]
+def village_operator(db):
     return _user("desa_a", "VILLAGE_OPERATOR", VILLAGE_A)
 
 
 @pytest.fixture
-def verifier(db):  # type: ignore[no-untyped-def]
+def verifier(db):
     return _user("verif_a", "VERIFIER", VILLAGE_A[:6])
 
 
 @pytest.fixture
-def auditor(db):  # type: ignore[no-untyped-def]
+def auditor(db):
     return _user("auditor", "AUDITOR")
 
 
 @pytest.fixture
-def payment_channel(db):  # type: ignore[no-untyped-def]
+def payment_channel(db):
     return _user("bank", "PAYMENT_CHANNEL")

@@ -31,7 +31,9 @@ def user_create(
     jurisdiction_code: str = "",
     full_name: str = "",
 ) -> User:
-    jurisdiction = Region.objects.get(code=jurisdiction_code) if jurisdiction_code else None
+    jurisdiction = Region.objects.filter(code=jurisdiction_code).first() if jurisdiction_code else None
+    if jurisdiction_code and jurisdiction is None:
+        raise DomainError(f"Kode wilayah tidak dikenal: {jurisdiction_code}")
     check_role_jurisdiction(role, jurisdiction)
     if User.objects.filter(username=username).exists():
         raise DomainError(f"Nama pengguna {username} sudah dipakai.")

@@ -37,9 +37,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
+def _parse_float(text: str) -> int | float:
+    # PostgreSQL's jsonb keeps numbers as numeric and writes 1e16 back as 10000000000000000, which
+    # JSON reads as an int: integral floats are stored as ints so the hash survives the round trip.
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 def canonical(value: Any) -> Any:
     """The JSON form stored and hashed: what goes in is exactly what comes back from the database."""
-    return json.loads(json.dumps(value, default=_json_default, sort_keys=True))
+    return json.loads(json.dumps(value, default=_json_default, sort_keys=True), parse_float=_parse_float)
 
 
 def entry_hash(

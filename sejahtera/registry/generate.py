@@ -79,15 +79,21 @@ class _Serials:
 
 
 def _typo(rng: random.Random, name: str) -> str:
+    """The name with one typing error; never the name itself."""
     if len(name) < 4:
         return name + "H"
-    i = rng.randrange(1, len(name) - 2)
-    kind = rng.random()
-    if kind < 0.4:  # swap two letters
-        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
-    if kind < 0.7:  # drop a letter
-        return name[:i] + name[i + 1 :]
-    return name[:i] + rng.choice("AIUEONRS") + name[i + 1 :]  # replace a letter
+    for _ in range(20):
+        i = rng.randrange(1, len(name) - 2)
+        kind = rng.random()
+        if kind < 0.4:  # swap two letters
+            typo = name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+        elif kind < 0.7:  # drop a letter
+            typo = name[:i] + name[i + 1 :]
+        else:  # replace a letter
+            typo = name[:i] + rng.choice("AIUEONRS") + name[i + 1 :]
+        if typo != name:
+            return typo
+    return name + "H"
 
 
 def _transpose_digit(rng: random.Random, nik: str) -> str:
@@ -414,6 +420,7 @@ def generate(
             hw.writerow(hh)
             result.households += 1
             birth_place = g.regencies.get(village[:4], "")
+            this_household: list[dict[str, Any]] = []
             for p in g.members(hh["kk_number"], village[:6], w, birth_place):
                 problem = ""
                 if dirty and r.random() < dirty:
@@ -424,17 +431,18 @@ def generate(
                 pw.writerow(p)
                 result.persons += 1
                 if truth and problem in ("invalid_nik", "deceased_listed"):
-                    detail = (
-                        detail
-                        if problem == "invalid_nik"
-                        else (REFERENCE_DATE - dt.timedelta(days=r.randrange(1, 700))).isoformat()
-                    )
+                    if problem == "deceased_listed":  # died in the last two years, after birth
+                        born = dt.date.fromisoformat(p["birth_date"])
+                        earliest = max(born + dt.timedelta(days=1), REFERENCE_DATE - dt.timedelta(days=700))
+                        span = max(1, (REFERENCE_DATE - earliest).days)
+                        detail = (earliest + dt.timedelta(days=r.randrange(span))).isoformat()
                     truth.writerow(("persons", prow, p["nik"], problem, "", detail))
                     result.dirty_rows += 1
                 if problem not in ("invalid_nik",):
-                    g.recent.append({**p, "_row": prow})
+                    this_household.append({**p, "_row": prow})
                 if truth and problem in ("duplicate_typo", "two_households") and len(g.recent) > 10:
-                    orig = r.choice(list(g.recent)[:-1])
+                    # The original is a person of an earlier household, never of this one.
+                    orig = g.recent[r.randrange(len(g.recent))]
                     copy = {k: v for k, v in orig.items() if k != "_row"}
                     copy["kk_number"] = hh["kk_number"]
                     copy["relationship"] = "OTHER"
@@ -456,6 +464,7 @@ def generate(
                             "same NIK" if copy["nik"] == orig["nik"] else "NIK differs",
                         )
                     )
+            g.recent.extend(this_household)
             if on_progress and (i + 1) % 10000 == 0:
                 on_progress(i + 1)
     if truth_fh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, ensure_can
@@ -59,7 +60,11 @@ def household_list(*, user: User, filters: HouseholdFilter) -> QuerySet[Househol
     term = filters.q.strip()
     if term:
         if term.isdigit() and len(term) == 16:
-            qs = qs.filter(Q(kk_number=term) | Q(members__nik=term)).distinct()
+            # A subquery rather than a join, so that the member count below is not narrowed to
+            # the matching member.
+            qs = qs.filter(
+                Q(kk_number=term) | Q(id__in=Person.objects.filter(nik=term).values("household_id"))
+            )
         elif len(term) >= 3:
             qs = qs.filter(id__in=Person.objects.filter(full_name__icontains=term).values("household_id"))
         else:
@@ -69,7 +74,15 @@ def household_list(*, user: User, filters: HouseholdFilter) -> QuerySet[Househol
     )
     qs = qs.select_related("village").annotate(
         head_name=Subquery(head.values("full_name")[:1]),
-        member_count=Count("members", filter=Q(members__status=codes.RecordStatus.ACTIVE)),
+        member_count=Coalesce(
+            Subquery(
+                Person.objects.filter(household=OuterRef("pk"), status=codes.RecordStatus.ACTIVE)
+                .values("household")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
+            ),
+            0,
+        ),
     )
     return qs.order_by(SORTS.get(filters.sort, "kk_number"), "id")
 

@@ -89,11 +89,6 @@ class TestHouseholdList:
         assert _ids(client.get(LIST, {"q": hh.kk_number})) == [hh.id]
         assert _ids(client.get(LIST, {"q": nik})) == [hh.id]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="registry.selectors.household_list filters on members__nik before annotating "
-        "Count('members'), so the count reuses the filtered join and counts only the matching member",
-    )
     def test_a_search_by_nik_still_counts_every_member(self, client, district_a, families):
         client.force_login(district_a)
         hh = families["a"]

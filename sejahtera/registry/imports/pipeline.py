@@ -289,15 +289,16 @@ KNOWN_DISTRICTS = "(SELECT code FROM regions_region WHERE level = 3 UNION ALL SE
 
 
 def _mark_duplicates(cur: Any, chk: str, column: str) -> None:
-    """Every occurrence after the first of a value seen twice in the file. The GROUP BY finds the
-    few repeated values first, so that only their rows are ranked."""
+    """Every occurrence after the first error-free one of a value seen twice in the file: a
+    rejected row never shadows a valid later one. The GROUP BY finds the few repeated values
+    first, so that only their rows are ranked."""
     _mark(
         cur,
         chk,
         f"{column}:DUPLICATE_IN_FILE;",
-        f"NOT {_has_err(column)} AND row_no IN (SELECT row_no FROM (SELECT row_no, row_number() OVER "
-        f"(PARTITION BY {column} ORDER BY row_no) AS rn FROM {chk} WHERE {column} IN "
-        f"(SELECT {column} FROM {chk} GROUP BY {column} HAVING count(*) > 1)) t WHERE rn > 1)",
+        f"row_no IN (SELECT row_no FROM (SELECT row_no, row_number() OVER "
+        f"(PARTITION BY {column} ORDER BY row_no) AS rn FROM {chk} WHERE errs = '' AND {column} IN "
+        f"(SELECT {column} FROM {chk} WHERE errs = '' GROUP BY {column} HAVING count(*) > 1)) t WHERE rn > 1)",
     )
 
 

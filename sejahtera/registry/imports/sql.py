@@ -120,9 +120,8 @@ def column_checks(d: Dialect, col: Column, v: str, today_iso: str) -> list[tuple
     if col.kind == "digits":
         return [(f"NOT {d.digits(v, col.lo, col.hi)}", "FORMAT")]
     if col.kind == "int":
-        digits = len(str(col.hi))
         return [
-            (f"NOT {d.digits(v, 1, digits)}", "NOT_A_NUMBER"),
+            (f"NOT {d.digits(v, 1, 9)}", "NOT_A_NUMBER"),
             (f"{d.to_int(v)} NOT BETWEEN {col.lo} AND {col.hi}", "OUT_OF_RANGE"),
         ]
     if col.kind == "code":
@@ -243,11 +242,11 @@ $$;
 
 def ppks_mask_py(v: str | None) -> int:
     """The SQLite implementation of sj_ppks_mask (registered on every SQLite connection)."""
-    if v is None or v.strip() == "":
+    if v is None or v.strip(" ") == "":
         return 0
     mask = 0
     for part in v.split(";"):
-        p = part.strip()
+        p = part.strip(" ")  # spaces only, as the PostgreSQL twin allows
         if not p.isascii() or not p.isdigit() or len(p) > 2 or not 1 <= int(p) <= 26:
             return -1
         mask |= 1 << (int(p) - 1)
