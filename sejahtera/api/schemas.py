@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from sejahtera.registry import codes
 from sejahtera.registry.models import Household, Person
@@ -28,6 +29,18 @@ class HouseholdListParams(Schema):
     status: codes.RecordStatus | None = None
     after_id: int | None = Field(None, ge=0, description="Cursor: the next_after_id of the previous page.")
     limit: int = Field(100, ge=1, le=MAX_PAGE)
+
+    @field_validator("q")
+    @classmethod
+    def _search_term(cls, value: str) -> str:
+        """The web search's rule (registry/forms.py): a number is a whole NIK or KK, a name has
+        at least three letters; anything else is refused rather than silently finding nothing."""
+        term = " ".join(value.split())
+        if term and term.isascii() and term.isdigit() and len(term) != 16:
+            raise ValueError("NIK dan No. KK terdiri dari 16 digit.")
+        if term and not term.isdigit() and len(term) < 3:
+            raise ValueError("Ketik minimal 3 huruf nama.")
+        return term
 
 
 class HouseholdItem(Schema):

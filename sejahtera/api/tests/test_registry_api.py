@@ -133,6 +133,9 @@ class TestHouseholdList:
             {"region": "32.73"},
             {"status": "DELETED"},
             {"q": "x" * 101},
+            {"q": "12345"},
+            {"q": "32040517058000031"},
+            {"q": "ab"},
         ],
     )
     def test_invalid_parameters_answer_422(self, client, district_a, params):
