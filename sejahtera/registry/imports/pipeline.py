@@ -200,7 +200,7 @@ def stage_file(
 ) -> StageResult:
     known = tuple(c.name for c in columns)
     required = [c.name for c in columns if c.required]
-    tbl = open_table(path)
+    tbl = open_table(path, label)
     check_header(tbl.header, known=known, required=required, label=label)
     table = _stage_table(job_id, kind)
     _create_stage(cur, table, columns)
@@ -213,15 +213,16 @@ def stage_file(
             progress.update(bytes_done=progress.job.bytes_done + n)
 
         try:
-            # Autocommit: a failed COPY rolls back by itself and leaves the stage table empty.
-            rows = _stage_pg_copy(cur, table, path, tbl.header, on_bytes)
+            # A transaction of its own (a savepoint inside a caller's): a failed COPY rolls back
+            # and leaves the stage table empty, whatever the connection's state.
+            with transaction.atomic():
+                rows = _stage_pg_copy(cur, table, path, tbl.header, on_bytes)
             progress.update(force=True, **_read(read_field, rows))
             return StageResult(rows=rows, structural_errors=[])
-        except Exception as exc:  # a malformed row: fall back to the row-by-row reader below
+        except Exception as exc:  # psycopg raises its own errors from COPY: read row by row below
             log.info("COPY of %s failed (%s); reading row by row", path.name, exc)
-            cur.execute(f"TRUNCATE {table}")
             progress.update(bytes_done=start_bytes)
-            tbl = open_table(path)
+            tbl = open_table(path, label)
 
     size = path.stat().st_size
     start_bytes = progress.job.bytes_done

@@ -62,11 +62,11 @@ def csv_first_line(path: Path) -> str:
         return fh.readline()
 
 
-def open_csv(path: Path) -> Table:
+def open_csv(path: Path, label: str = "") -> Table:
     try:
         first = csv_first_line(path)
     except UnicodeDecodeError as exc:
-        raise FileRejected(f"{path.name}: bukan teks UTF-8 ({exc.reason})") from exc
+        raise FileRejected(f"{label or path.name}: bukan teks UTF-8 ({exc.reason})") from exc
     delimiter = _sniff_delimiter(first)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -101,13 +101,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def open_xlsx(path: Path) -> Table:
+def open_xlsx(path: Path, label: str = "") -> Table:
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileRejected(f"{path.name}: berkas Excel tidak dapat dibaca ({exc})") from exc
+        raise FileRejected(f"{label or path.name}: berkas Excel tidak dapat dibaca ({exc})") from exc
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = normalise_header([_cell(v) for v in next(it, ())])
@@ -126,5 +126,6 @@ def open_xlsx(path: Path) -> Table:
     return Table(header=header, rows=rows(), kind="xlsx")
 
 
-def open_table(path: Path) -> Table:
-    return open_xlsx(path) if file_kind(path) == "xlsx" else open_csv(path)
+def open_table(path: Path, label: str = "") -> Table:
+    """`label` is the name the user knows the file by (uploads are stored under a random name)."""
+    return open_xlsx(path, label) if file_kind(path) == "xlsx" else open_csv(path, label)

@@ -643,11 +643,6 @@ def test_an_unknown_or_missing_column_fails_the_job_naming_it(central, files, wh
     assert (Household.objects.count(), Person.objects.count()) == (0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readers.open_csv/open_xlsx name the stored upload (a random 'ce3fff….csv') in the "
-    "FileRejected message instead of the file the user uploaded (the job's households_name/persons_name)",
-)
 @pytest.mark.parametrize("which", ["households", "persons"])
 def test_an_unreadable_file_fails_the_job_naming_the_users_file(central, files, tmp_path, which):
     hh, ps = files.write()
