@@ -140,7 +140,7 @@ class SewageDisposal(models.IntegerChoices):
 class WelfareStatus(models.IntegerChoices):
     """BDT welfare group (status kesejahteraan): the poorest 10/20/30/40 percent (DOMAIN.md §4.2)."""
 
-    GROUP_1 = 1, _("Desil 1 (10% terbawah)")
+    GROUP_1 = 1, _("1-10% terbawah")
     GROUP_2 = 2, _("11-20% terbawah")
     GROUP_3 = 3, _("21-30% terbawah")
     GROUP_4 = 4, _("31-40% terbawah")
