@@ -83,6 +83,23 @@ def entry_hash(
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
+def hash_of(entry: AuditEntry) -> str:
+    """The hash an entry must carry, from its own fields as stored."""
+    return entry_hash(
+        prev_hash=entry.prev_hash,
+        at=entry.at,
+        actor_id=entry.actor_id,
+        actor_label=entry.actor_label,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        region_code=entry.region_code,
+        before=entry.before,
+        after=entry.after,
+        reason=entry.reason,
+    )
+
+
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
@@ -106,36 +123,21 @@ def audit_record(
         _lock_chain()
         last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
         prev_hash = last or GENESIS_HASH
-        at = timezone.now()
         actor_id = getattr(actor, "pk", None)
-        actor_label = getattr(actor, "username", "") or (str(actor) if actor and not actor_id else "")
-        before_c, after_c = canonical(before), canonical(after)
         entry = AuditEntry(
-            at=at,
+            at=timezone.now(),
             actor_id=actor_id,
-            actor_label=actor_label,
+            actor_label=getattr(actor, "username", "") or (str(actor) if actor and not actor_id else ""),
             action=action,
             object_type=object_type,
             object_id=str(object_id),
             region_code=region_code,
-            before=before_c,
-            after=after_c,
+            before=canonical(before),
+            after=canonical(after),
             reason=reason,
             prev_hash=prev_hash,
         )
-        entry.hash = entry_hash(
-            prev_hash=prev_hash,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            region_code=region_code,
-            before=before_c,
-            after=after_c,
-            reason=reason,
-        )
+        entry.hash = hash_of(entry)
         entry.save()
         return entry
 
@@ -169,20 +171,7 @@ def audit_verify() -> tuple[int, ChainBreak | None]:
     for e in _iter_entries():
         if e.prev_hash != prev:
             return checked, ChainBreak(e.id, "prev_hash does not match the previous entry's hash")
-        expected = entry_hash(
-            prev_hash=e.prev_hash,
-            at=e.at,
-            actor_id=e.actor_id,
-            actor_label=e.actor_label,
-            action=e.action,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            region_code=e.region_code,
-            before=e.before,
-            after=e.after,
-            reason=e.reason,
-        )
-        if expected != e.hash:
+        if hash_of(e) != e.hash:
             return checked, ChainBreak(e.id, "content does not match its hash (edited after it was written)")
         prev = e.hash
         checked += 1

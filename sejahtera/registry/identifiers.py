@@ -86,6 +86,24 @@ def _region_name(current_code: str | None) -> str | None:
     return region_names([current_code]).get(current_code)
 
 
+def _serial_and_region(
+    result: IdentifierCheck, number: str, *, unknown_region: list[str], with_names: bool
+) -> IdentifierCheck:
+    """The checks NIK and KK share: serial 0000, and the issuing district (current or historical)."""
+    if number[12:16] == "0000":
+        result.errors.append(E_SERIAL)
+    code6 = number[0:6]
+    known, current = _region(code6)
+    if not known:
+        unknown_region.append(E_REGION)
+    else:
+        result.current_region_code = _dotted_district(current) if current and current != code6 else None
+        if with_names:
+            result.region_name = _region_name(current)
+    result.valid = not result.errors
+    return result
+
+
 def nik_check(nik: str, *, today: dt.date | None = None, with_names: bool = True) -> IdentifierCheck:
     today = today or timezone.localdate()
     result = IdentifierCheck(nik=nik)
@@ -106,17 +124,7 @@ def nik_check(nik: str, *, today: dt.date | None = None, with_names: bool = True
     else:
         result.sex = sex
         result.birth_date = dt.date(year, month, day).isoformat()
-    if nik[12:16] == "0000":
-        result.errors.append(E_SERIAL)
-    known, current = _region(code6)
-    if not known:
-        result.warnings.append(W_REGION)
-    else:
-        result.current_region_code = _dotted_district(current) if current and current != code6 else None
-        if with_names:
-            result.region_name = _region_name(current)
-    result.valid = not result.errors
-    return result
+    return _serial_and_region(result, nik, unknown_region=result.warnings, with_names=with_names)
 
 
 def kk_check(kk: str, *, today: dt.date | None = None, with_names: bool = True) -> IdentifierCheck:
@@ -134,17 +142,8 @@ def kk_check(kk: str, *, today: dt.date | None = None, with_names: bool = True) 
         result.errors.append(E_DATE)
     else:
         result.record_date = dt.date(year, month, day).isoformat()
-    if kk[12:16] == "0000":
-        result.errors.append(E_SERIAL)
-    known, current = _region(code6)
-    if not known:
-        result.errors.append(E_REGION)
-    else:
-        result.current_region_code = _dotted_district(current) if current and current != code6 else None
-        if with_names:
-            result.region_name = _region_name(current)
-    result.valid = not result.errors
-    return result
+    # A KK's issuing district must be known (issue 2 §4); for a NIK it is only a warning.
+    return _serial_and_region(result, kk, unknown_region=result.errors, with_names=with_names)
 
 
 def nik_for(*, district_code: str, birth_date: dt.date, sex: str, serial: int) -> str:

@@ -165,59 +165,72 @@ def _require_reason(reason: str) -> None:
         raise DomainError("Alasan perubahan wajib diisi.")
 
 
+def _apply_changes(
+    *,
+    actor: User,
+    obj: Household | Person,
+    village_code: str,
+    changes: dict[str, Any],
+    editable: set[str],
+    reason: str,
+    exclude: list[str],
+) -> None:
+    """Validate, save and audit a correction of some attributes (the caller holds the row lock)."""
+    unknown = set(changes) - editable
+    if unknown:
+        raise DomainError(f"Kolom tidak dapat diubah di sini: {', '.join(sorted(unknown))}")
+    ensure_in_jurisdiction(actor, village_code)
+    before = model_to_dict(obj, fields=list(changes))
+    for k, v in changes.items():
+        setattr(obj, k, v)
+    obj.full_clean(exclude=exclude)
+    obj.save(update_fields=[*changes, "updated_at"])
+    b, a = diff(before, model_to_dict(obj, fields=list(changes)))
+    name = type(obj).__name__.lower()
+    audit_record(
+        actor=actor,
+        action=f"{name}.update",
+        object_type=name,
+        object_id=obj.pk,
+        region_code=village_code,
+        before=b,
+        after=a,
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def household_update(*, actor: User, household_id: int, changes: dict[str, Any], reason: str) -> Household:
     """Correct a household's attributes (the update cycle calls this when a change is applied)."""
     ensure_can(actor, Action.REGISTRY_EDIT)
     _require_reason(reason)
-    unknown = set(changes) - _HOUSEHOLD_EDITABLE
-    if unknown:
-        raise DomainError(f"Kolom tidak dapat diubah di sini: {', '.join(sorted(unknown))}")
     hh = Household.objects.select_for_update().get(pk=household_id)
-    ensure_in_jurisdiction(actor, hh.village_id)
-    before = model_to_dict(hh, fields=list(changes))
-    for k, v in changes.items():
-        setattr(hh, k, v)
-    hh.full_clean(exclude=["village", "merged_into", "import_job"])
-    hh.save(update_fields=[*changes, "updated_at"])
-    b, a = diff(before, model_to_dict(hh, fields=list(changes)))
-    audit_record(
+    _apply_changes(
         actor=actor,
-        action="household.update",
-        object_type="household",
-        object_id=hh.pk,
-        region_code=hh.village_id,
-        before=b,
-        after=a,
+        obj=hh,
+        village_code=hh.village_id,
+        changes=changes,
+        editable=_HOUSEHOLD_EDITABLE,
         reason=reason,
+        exclude=["village", "merged_into", "import_job"],
     )
     return hh
 
 
 @transaction.atomic
 def person_update(*, actor: User, person_id: int, changes: dict[str, Any], reason: str) -> Person:
+    """Correct a person's attributes."""
     ensure_can(actor, Action.REGISTRY_EDIT)
     _require_reason(reason)
-    unknown = set(changes) - _PERSON_EDITABLE
-    if unknown:
-        raise DomainError(f"Kolom tidak dapat diubah di sini: {', '.join(sorted(unknown))}")
     person = Person.objects.select_for_update().select_related("household").get(pk=person_id)
-    ensure_in_jurisdiction(actor, person.household.village_id)
-    before = model_to_dict(person, fields=list(changes))
-    for k, v in changes.items():
-        setattr(person, k, v)
-    person.full_clean(exclude=["household", "merged_into", "import_job"])
-    person.save(update_fields=[*changes, "updated_at"])
-    b, a = diff(before, model_to_dict(person, fields=list(changes)))
-    audit_record(
+    _apply_changes(
         actor=actor,
-        action="person.update",
-        object_type="person",
-        object_id=person.pk,
-        region_code=person.household.village_id,
-        before=b,
-        after=a,
+        obj=person,
+        village_code=person.household.village_id,
+        changes=changes,
+        editable=_PERSON_EDITABLE,
         reason=reason,
+        exclude=["household", "merged_into", "import_job"],
     )
     return person
 
