@@ -22,8 +22,7 @@ from sejahtera.regions.selectors import district_codes
 E_FORMAT = "FORMAT"  # not exactly 16 digits
 E_DATE = "DATE_INVALID"  # the date part is not a real date
 E_SERIAL = "SERIAL_ZERO"  # serial 0000
-E_REGION = "REGION_UNKNOWN"  # region code neither current nor historical (an error for KK only)
-W_REGION = "REGION_UNKNOWN"  # the same finding, a warning for NIK (issue 2 §4)
+E_REGION = "REGION_UNKNOWN"  # district neither current nor historical: an error for KK, a warning for NIK
 W_FUTURE = "DATE_IN_FUTURE"  # a KK recording date after today
 
 
