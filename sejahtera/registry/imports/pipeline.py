@@ -37,6 +37,8 @@ from .sql import Dialect, error_expr, fast_ok, lit, promote_expr, q
 
 log = logging.getLogger(__name__)
 
+# Any constant: it names the advisory lock that serialises validation and promotion.
+IMPORT_LOCK_KEY = 0x5E1A_1111
 HH = "households"
 PS = "persons"
 
@@ -567,6 +569,11 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
                 )
                 ps_stage = stage_file(cur, job.pk, PS, ps_path, PERSON_COLUMNS, progress, job.persons_name)
                 progress.update(force=True, phase=ImportJob.Phase.VALIDATING)
+                if d.pg:
+                    # Imports validate and promote one at a time, so that no other import can
+                    # register a KK or NIK between this one's checks and its INSERT. (SQLite
+                    # already serialises writers; a clash there fails the job cleanly.)
+                    cur.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK_KEY])
                 hh_chk = validate_households(cur, d, job, today_iso)
                 ps_chk = validate_persons(cur, d, job, today_iso, hh_chk)
                 progress.update(force=True, phase=ImportJob.Phase.PROMOTING)
@@ -631,6 +638,7 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
                     cur.execute(f"DROP TABLE IF EXISTS {_stage_table(job.pk, kind)}")
                 if d.pg:
                     cur.execute("RESET work_mem")
+                    cur.execute("SELECT pg_advisory_unlock_all()")
     except FileRejected as exc:
         _fail(job, exc.message)
     except Exception as exc:
