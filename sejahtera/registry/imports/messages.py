@@ -24,6 +24,10 @@ MESSAGES = {
     "HOUSEHOLD_REJECTED": _("baris keluarganya ditolak"),
     "HOUSEHOLD_UNKNOWN": _("KK tidak ada di berkas keluarga maupun di registri"),
     "COLUMN_COUNT": _("jumlah kolom tidak sesuai kepala tabel"),
+    "INVALID_CHARACTER": _("berisi karakter yang tidak sah (NUL)"),
+    "NOT_ACTIVE": _(
+        "sudah terdaftar dengan status tidak aktif (meninggal, pindah, nonaktif); pengaktifan lewat usulan"
+    ),
     "NIK_SEX_MISMATCH": _("jenis kelamin tidak sesuai NIK"),
     "NIK_BIRTHDATE_MISMATCH": _("tanggal lahir tidak sesuai NIK"),
 }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -31,11 +32,13 @@ from sejahtera.common.audit import audit_record
 
 from ..columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 from ..models import Household, ImportJob, ImportRowError, Person
-from .messages import message_for
+from .messages import MESSAGES, message_for
 from .readers import FileRejected, Table, check_header, csv_first_line, file_kind, open_table
 from .sql import Dialect, error_expr, fast_ok, lit, promote_expr, q
 
 log = logging.getLogger(__name__)
+
+END_OF_DATA = re.compile(rb"\n\\\.\r?(\n|$)")
 
 # Any constant: it names the advisory lock that serialises validation and promotion.
 IMPORT_LOCK_KEY = 0x5E1A_1111
@@ -150,9 +153,14 @@ def _stage_pg_copy(
 ) -> int:
     cols = ", ".join(q(h) for h in header)
     sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({cols}))"
+    tail = b""
     with cur.copy(sql) as copy:
         for chunk in _CountingReader(path, on_bytes).chunks():
-            # A UTF-8 BOM would become part of the first column name's header line, which COPY skips.
+            # COPY reads a line holding only "\." as the end of the data and would silently drop
+            # every row after it: such a file goes to the row-by-row reader instead.
+            if END_OF_DATA.search(tail + chunk):
+                raise ValueError("a line holding only \\. (COPY's end-of-data marker)")
+            tail = chunk[-4:]
             copy.write(chunk)
     return int(cur.rowcount)
 
@@ -171,6 +179,9 @@ def _stage_rows(
         for row_no, values in tbl.rows:
             if len(values) != width:
                 errors.append((row_no, "COLUMN_COUNT", f"{len(values)}/{width}"))
+                continue
+            if any("\x00" in v for v in values):  # PostgreSQL text cannot hold NUL
+                errors.append((row_no, "INVALID_CHARACTER", "NUL"))
                 continue
             count += 1
             if count % 10000 == 0:
@@ -347,6 +358,14 @@ def validate_households(cur: Any, d: Dialect, job: ImportJob, today_iso: str) ->
         f"UPDATE {chk} SET existing_id = h.id FROM registry_household h "
         f"WHERE h.kk_number = {chk}.kk_number AND h.status = 'ACTIVE' AND {chk}.errs = ''"
     )
+    # A KK known only in another status (merged, put to sleep) is not brought back by an import.
+    _mark(
+        cur,
+        chk,
+        "kk_number:NOT_ACTIVE;",
+        f"errs = '' AND existing_id IS NULL AND EXISTS (SELECT 1 FROM registry_household h "
+        f"WHERE h.kk_number = {chk}.kk_number AND h.status <> 'ACTIVE')",
+    )
     differs = " OR ".join(
         f"NOT ({_same(d, _typed(d, Household, c, 'c.'), 'h.' + q(_db_column(c)))})" for c in HOUSEHOLD_COLUMNS
     )
@@ -389,6 +408,15 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
         f"UPDATE {chk} SET existing_id = p.id FROM registry_person p "
         f"WHERE p.nik = {chk}.nik AND p.status = 'ACTIVE' AND {chk}.errs = ''"
     )
+    # A deceased, moved or inactive person is not made active again by re-importing an old file
+    # (the 2021 audits found deceased people still listed, DOMAIN.md §13).
+    _mark(
+        cur,
+        chk,
+        "nik:NOT_ACTIVE;",
+        f"errs = '' AND existing_id IS NULL AND EXISTS (SELECT 1 FROM registry_person p "
+        f"WHERE p.nik = {chk}.nik AND p.status <> 'ACTIVE')",
+    )
     differs = " OR ".join(
         f"NOT ({_same(d, _typed(d, Person, c, 'c.'), 'p.' + q(c.field))})"
         for c in PERSON_COLUMNS
@@ -427,17 +455,33 @@ def collect_findings(
     cur: Any, job: ImportJob, kind: str, chk: str, raw_cols: dict[str, str]
 ) -> tuple[int, int]:
     """Turn the error and warning tokens into ImportRowError rows. Returns (rejected, warned)."""
+    rejected = _count(cur, f"SELECT count(*) FROM {chk} WHERE errs <> ''")
+    warned = _count(cur, f"SELECT count(*) FROM {chk} WHERE errs = '' AND warns <> ''")
+    if connection.vendor == "postgresql":
+        # In SQL, however many rows were refused: memory stays flat for a file that fails whole.
+        cases = " ".join(
+            f"WHEN {lit(code)} THEN {lit(str(msg)).replace('%', '%%')}" for code, msg in MESSAGES.items()
+        )
+        cur.execute(
+            f'INSERT INTO registry_importrowerror (job_id, file, row, "column", code, message, value, severity) '
+            f"SELECT %s, %s, row_no, split_part(t, ':', 1), split_part(t, ':', 2), "
+            f"CASE split_part(t, ':', 2) {cases} ELSE split_part(t, ':', 2) END, "
+            f"left(coalesce(to_jsonb(c) ->> split_part(t, ':', 1), ''), 100), sev "
+            f"FROM (SELECT c.*, unnest(string_to_array(rtrim(errs, ';'), ';')) AS t, 'ERROR' AS sev "
+            f"FROM {chk} c WHERE errs <> '' UNION ALL "
+            f"SELECT c.*, unnest(string_to_array(rtrim(warns, ';'), ';')), 'WARNING' "
+            f"FROM {chk} c WHERE warns <> '') c",
+            [job.pk, kind],
+        )
+        return rejected, warned
     sel = ", ".join(q(c) for c in raw_cols)
     cur.execute(
         f"SELECT row_no, errs, warns, {sel} FROM {chk} WHERE errs <> '' OR warns <> '' ORDER BY row_no"
     )
     names = list(raw_cols)
     out: list[ImportRowError] = []
-    rejected = warned = 0
     for row in cur.fetchall():
         row_no, errs, warns, raw = row[0], row[1], row[2], dict(zip(names, row[3:], strict=True))
-        rejected += bool(errs)
-        warned += bool(warns) and not errs
         for tokens, severity in (
             (errs, ImportRowError.Severity.ERROR),
             (warns, ImportRowError.Severity.WARNING),

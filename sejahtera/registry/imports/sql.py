@@ -174,8 +174,9 @@ def fast_ok(d: Dialect, col: Column, v: str, today_iso: str) -> str:
     if col.kind == "village":
         return d.regex(v, "^[0-9]{10}$")
     if col.kind == "text":
+        # Untrimmed here (COPY keeps spaces): a required cell of spaces only must still fail.
         return (
-            f"({empty_ok}{v} <> '') AND length({v}) <= {col.max_len}"
+            f"trim({v}) <> '' AND length({v}) <= {col.max_len}"
             if col.required
             else f"length({v}) <= {col.max_len}"
         )

@@ -703,3 +703,46 @@ def test_running_a_finished_job_again_does_nothing(central, files):
     assert again.status == ImportJob.Status.SUCCEEDED
     assert Household.objects.count() == 30
     assert AuditEntry.objects.filter(action="registry.import").count() == 1
+
+
+# --- found in review -------------------------------------------------------------------------------
+def test_a_line_holding_only_backslash_dot_does_not_end_the_file(central, files):
+    """PostgreSQL's COPY reads a line '\\.' as the end of the data; no row after it may be lost."""
+    hh, ps = files.write()
+    lines = ps.read_text(encoding="utf-8").splitlines(keepends=True)
+    ps.write_text("".join([*lines[:4], "\\.\n", *lines[4:]]), encoding="utf-8")
+
+    job = run(central, hh, ps)
+
+    assert job.persons_imported == len(files.persons)
+    assert findings(job) == {("persons", 5, "", "COLUMN_COUNT")}
+
+
+@pytest.mark.parametrize("column", ["address", "full_name"])
+def test_a_required_text_of_spaces_only_is_refused(central, files, column):
+    rows = files.households if column == "address" else files.persons
+    rows[0][column] = "   "
+    job = run(central, *files.write())
+
+    assert ((("households" if column == "address" else "persons"), 2, column, "REQUIRED")) in findings(job)
+
+
+def test_re_importing_an_old_file_does_not_bring_a_deceased_person_back(central, files):
+    hh, ps = files.write()
+    run(central, hh, ps)
+    person = Person.objects.get(nik=files.persons[0]["nik"])
+    Person.objects.filter(pk=person.pk).update(status=codes.RecordStatus.DECEASED)
+
+    job = run(central, hh, ps)
+
+    assert job.persons_imported == 0
+    assert ("persons", 2, "nik", "NOT_ACTIVE") in findings(job)
+    assert list(Person.objects.filter(nik=person.nik).values_list("status", flat=True)) == ["DECEASED"]
+
+
+def test_a_nul_character_rejects_only_its_row(central, files):
+    files.persons[1]["full_name"] = "SITI\x00AMINAH"
+    job = run(central, *files.write())
+
+    assert findings(job) == {("persons", 3, "", "INVALID_CHARACTER")}
+    assert job.persons_imported == len(files.persons) - 1
