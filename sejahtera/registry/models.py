@@ -227,6 +227,10 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written with every progress report: a RUNNING job silent for long is a dead worker's.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Incremented by each claim; only the current attempt may write the job's result.
+    attempt = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.WAITING)
@@ -252,6 +256,14 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            # The same files submitted twice by one user while the first is pending run once.
+            models.UniqueConstraint(
+                fields=["created_by", "content_hash"],
+                condition=Q(status__in=["QUEUED", "RUNNING"]),
+                name="importjob_one_pending_per_files",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Impor #{self.pk}"

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -24,8 +24,10 @@ from . import codes
 from .imports.pipeline import file_sha256, import_execute
 from .models import Household, ImportJob, Person
 
-# Stale RUNNING jobs (a worker that died) may be claimed again after this long without progress.
-STALE_AFTER = dt.timedelta(minutes=15)
+# A RUNNING job whose worker died may be claimed again after this long without a progress report
+# (progress is written at least every few seconds while rows are read; one SQL statement of a
+# national load can run for minutes).
+STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _store_upload(src: Path, name: str) -> Path:
@@ -47,27 +49,28 @@ def import_submit(
     the first is still queued or running returns the first job: it runs once."""
     ensure_can(actor, Action.REGISTRY_IMPORT)
     content_hash = file_sha256(households_path, persons_path)
-    with transaction.atomic():
-        pending = (
-            ImportJob.objects.select_for_update()
-            .filter(
-                content_hash=content_hash,
+    pending = ImportJob.objects.filter(
+        content_hash=content_hash,
+        created_by=actor,
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+    )
+    if job := pending.first():
+        return job
+    try:
+        with transaction.atomic():
+            return ImportJob.objects.create(
                 created_by=actor,
-                status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+                households_file=str(_store_upload(households_path, households_name or households_path.name)),
+                persons_file=str(_store_upload(persons_path, persons_name or persons_path.name)),
+                households_name=households_name or households_path.name,
+                persons_name=persons_name or persons_path.name,
+                content_hash=content_hash,
+                scope_code=actor.jurisdiction_code,
             )
-            .first()
-        )
-        if pending:
-            return pending
-        return ImportJob.objects.create(
-            created_by=actor,
-            households_file=str(_store_upload(households_path, households_name or households_path.name)),
-            persons_file=str(_store_upload(persons_path, persons_name or persons_path.name)),
-            households_name=households_name or households_path.name,
-            persons_name=persons_name or persons_path.name,
-            content_hash=content_hash,
-            scope_code=actor.jurisdiction_code,
-        )
+    except IntegrityError:  # a concurrent submission of the same files won the race
+        if job := pending.first():
+            return job
+        raise
 
 
 def import_claim(*, job_id: int) -> ImportJob | None:
@@ -75,9 +78,16 @@ def import_claim(*, job_id: int) -> ImportJob | None:
     now = timezone.now()
     claimed = ImportJob.objects.filter(
         Q(status=ImportJob.Status.QUEUED)
-        | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER),
+        | Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER),
         pk=job_id,
-    ).update(status=ImportJob.Status.RUNNING, started_at=now, phase=ImportJob.Phase.WAITING, bytes_done=0)
+    ).update(
+        status=ImportJob.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        attempt=F("attempt") + 1,
+        phase=ImportJob.Phase.WAITING,
+        bytes_done=0,
+    )
     if not claimed:
         return None
     return ImportJob.objects.select_related("created_by").get(pk=job_id)

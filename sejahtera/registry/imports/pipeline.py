@@ -92,12 +92,13 @@ class Progress:
         if not force and now - self._last < 0.5:
             return
         self._last = now
-        names = ["phase", "bytes_done", "bytes_total", "households_read", "persons_read"]
+        self.job.heartbeat_at = timezone.now()
+        names = ["phase", "bytes_done", "bytes_total", "households_read", "persons_read", "heartbeat_at"]
         values = [getattr(self.job, n) for n in names]
-        sql = f"UPDATE registry_importjob SET {', '.join(f'{n} = %s' for n in names)} WHERE id = %s"
+        sql = f"UPDATE registry_importjob SET {', '.join(f'{n} = %s' for n in names)} WHERE id = %s AND attempt = %s"
         conn = self._side or connection
         with conn.cursor() as cur:
-            cur.execute(sql, [*values, self.job.pk])
+            cur.execute(sql, [*values, self.job.pk, self.job.attempt])
         if self.on_change:
             self.on_change(self.job)
 
@@ -660,7 +661,7 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
                     )
                     job.phase = ImportJob.Phase.DONE
                     job.finished_at = timezone.now()
-                    job.save()
+                    _save_result(job)
                     audit_record(
                         actor=job.created_by,
                         action="registry.import",
@@ -706,8 +707,32 @@ def _set_temp_buffers(cur: Any) -> None:
         log.info("temp_buffers unchanged: this session already used temporary tables")
 
 
+class JobSuperseded(Exception):
+    """Another worker claimed this job after this one was taken for dead: this one must not write."""
+
+
+_RESULT_FIELDS = (
+    "status",
+    "phase",
+    "finished_at",
+    "households_imported",
+    "persons_imported",
+    "households_unchanged",
+    "persons_unchanged",
+    "rows_rejected",
+    "rows_with_warnings",
+)
+
+
+def _save_result(job: ImportJob) -> None:
+    """Write the result only if this run still holds the job (its attempt is the latest claim)."""
+    fields = {name: getattr(job, name) for name in _RESULT_FIELDS}
+    if not ImportJob.objects.filter(pk=job.pk, attempt=job.attempt).update(**fields):
+        raise JobSuperseded(f"import job {job.pk} was claimed again; this run's work is rolled back")
+
+
 def _fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
+    ImportJob.objects.filter(pk=job.pk, attempt=job.attempt).update(
         status=ImportJob.Status.FAILED,
         phase=ImportJob.Phase.DONE,
         error_message=message[:2000],

@@ -689,10 +689,42 @@ def test_a_job_whose_worker_died_can_be_claimed_again(central, files):
     )
     import_claim(job_id=job.pk)
     ImportJob.objects.filter(pk=job.pk).update(
-        started_at=job.created_at - STALE_AFTER - dt.timedelta(minutes=1)
+        heartbeat_at=job.created_at - STALE_AFTER - dt.timedelta(minutes=1)
     )
 
     assert import_claim(job_id=job.pk) is not None
+
+
+def test_a_long_running_job_that_still_reports_progress_is_not_claimed_again(central, files):
+    job = import_submit(
+        actor=central, households_path=files.dir / "households.csv", persons_path=files.dir / "persons.csv"
+    )
+    import_claim(job_id=job.pk)
+    # Started long ago, but its worker reported progress a moment ago.
+    ImportJob.objects.filter(pk=job.pk).update(started_at=job.created_at - 2 * STALE_AFTER)
+
+    assert import_claim(job_id=job.pk) is None
+
+
+def test_a_run_that_was_taken_for_dead_writes_nothing(central, files):
+    """The first worker was slow, not dead: a second claim took over. The first run's promotion is
+    rolled back and the job's result is the second run's."""
+    job = import_submit(
+        actor=central, households_path=files.dir / "households.csv", persons_path=files.dir / "persons.csv"
+    )
+    slow = import_claim(job_id=job.pk)
+    assert slow is not None
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=job.created_at - STALE_AFTER - dt.timedelta(minutes=1)
+    )
+    assert import_claim(job_id=job.pk) is not None  # the second worker
+
+    with pytest.raises(pipeline.JobSuperseded):
+        pipeline.import_execute(slow)
+
+    assert not Household.objects.exists()
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == (ImportJob.Status.RUNNING, 2)
 
 
 def test_running_a_finished_job_again_does_nothing(central, files):
