@@ -115,21 +115,30 @@ def person_get(*, user: User, person_id: int) -> Person:
     return person
 
 
-def household_history(*, household: Household) -> QuerySet[AuditEntry]:
+def _import_entry(user: User, import_job_id: int | None) -> Q:
+    """The audit entry of the import that created a record, when that import lies inside the
+    reader's jurisdiction: a national import's entry carries national totals and file names."""
+    if not import_job_id:
+        return Q(pk__in=[])
+    return (
+        Q(object_type="import_job", object_id=str(import_job_id))
+        & region_code_scope(user, field="region_code")
+        & (Q() if jurisdiction_of(user) == "" else ~Q(region_code=""))
+    )
+
+
+def household_history(*, user: User, household: Household) -> QuerySet[AuditEntry]:
     """The household's own entries, its members' entries, and the import that created it."""
     member_ids = [str(i) for i in household.members.values_list("id", flat=True)]
     cond = Q(object_type="household", object_id=str(household.pk)) | Q(
         object_type="person", object_id__in=member_ids
     )
-    if household.import_job_id:
-        cond |= Q(object_type="import_job", object_id=str(household.import_job_id))
+    cond |= _import_entry(user, household.import_job_id)
     return AuditEntry.objects.filter(cond).select_related("actor").order_by("-id")
 
 
-def person_history(*, person: Person) -> QuerySet[AuditEntry]:
-    cond = Q(object_type="person", object_id=str(person.pk))
-    if person.import_job_id:
-        cond |= Q(object_type="import_job", object_id=str(person.import_job_id))
+def person_history(*, user: User, person: Person) -> QuerySet[AuditEntry]:
+    cond = Q(object_type="person", object_id=str(person.pk)) | _import_entry(user, person.import_job_id)
     return AuditEntry.objects.filter(cond).select_related("actor").order_by("-id")
 
 

@@ -327,7 +327,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "household": household,
             "groups": _household_groups(household),
             "members": selectors.household_members(household=household),
-            "history": selectors.household_history(household=household)[:HISTORY_LIMIT],
+            "history": selectors.household_history(user=_actor(request), household=household)[:HISTORY_LIMIT],
             "history_limit": HISTORY_LIMIT,
         },
     )
@@ -345,7 +345,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "identity": _facts(person, _PERSON),
             "status_facts": _facts(person, _PERSON_STATUS),
             "ppks": person.ppks_labels(),
-            "history": selectors.person_history(person=person)[:HISTORY_LIMIT],
+            "history": selectors.person_history(user=_actor(request), person=person)[:HISTORY_LIMIT],
             "history_limit": HISTORY_LIMIT,
         },
     )
