@@ -20,6 +20,7 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = _env_bool("DJANGO_DEBUG", False)
+ADMIN_ENABLED = _env_bool("SEJAHTERA_ADMIN", False)
 # The embedded default is a local demo; a deployment must set its own key.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-demo-key-change-me-in-production")
 ALLOWED_HOSTS = [

@@ -1,12 +1,17 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
     path("api/", include("sejahtera.api.urls")),
     path("", include("sejahtera.accounts.urls")),
     path("", include("sejahtera.common.urls")),
     path("", include("sejahtera.regions.urls")),
     path("", include("sejahtera.registry.urls")),
 ]
+
+# The Django admin (superusers managing accounts) is off unless switched on: its login page has no
+# rate limit of ours, and `sejahtera users` covers account administration.
+if settings.ADMIN_ENABLED:
+    urlpatterns.append(path("admin/", admin.site.urls))

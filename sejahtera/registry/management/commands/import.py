@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from tqdm import tqdm
 
 from sejahtera.accounts.models import User
 from sejahtera.common.errors import DomainError
+from sejahtera.common.views import csv_lines
 from sejahtera.registry.models import ImportJob
 from sejahtera.registry.selectors import import_job_errors
 from sejahtera.registry.services import import_run, import_submit, system_user
@@ -93,8 +93,13 @@ class Command(BaseCommand):
             raise CommandError(f"no active user {username!r}") from exc
 
     def _write_errors(self, job: ImportJob, path: Path) -> None:
+        # The same CSV as the web download: cells that a spreadsheet would run as formulas are
+        # neutralised (the values come from the uploaded file).
+        rows = (
+            (e.file, e.row, e.column, e.code, e.message, e.value, e.severity)
+            for e in import_job_errors(job=job).iterator(chunk_size=5000)
+        )
+        lines = csv_lines(ERROR_HEADER, rows)
         with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(ERROR_HEADER)
-            for e in import_job_errors(job=job).iterator(chunk_size=5000):
-                w.writerow((e.file, e.row, e.column, e.code, e.message, e.value, e.severity))
+            fh.write(next(lines).removeprefix("\ufeff"))  # plain UTF-8 for scripts; the web copy has a BOM
+            fh.writelines(lines)
