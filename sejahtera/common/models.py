@@ -23,7 +23,8 @@ class AuditEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True)
-    prev_hash = models.CharField(max_length=64)
+    # Unique: two entries can never claim the same predecessor, so the chain cannot fork.
+    prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -293,14 +293,18 @@ def test_a_deleted_entry_is_detected():
 
 def test_a_forged_entry_added_to_the_log_is_detected():
     entries = [record(n) for n in range(3)]
+    copy = (
+        "INSERT INTO common_auditentry (at, actor_label, action, object_type, object_id, region_code, "
+        "before, after, reason, prev_hash, hash) "
+        "SELECT at, actor_label, action, object_type, '42', region_code, before, after, reason, {prev}, %s "
+        "FROM common_auditentry WHERE id = %s"
+    )
+    # A second entry claiming the same predecessor (a fork of the chain) is refused outright.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(copy.format(prev="prev_hash"), ["f" * 64, entries[2].pk])
+    # One appended after the last entry, with a hash that was not computed from its content, is found.
     with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO common_auditentry (at, actor_label, action, object_type, object_id, region_code, "
-            "before, after, reason, prev_hash, hash) "
-            "SELECT at, actor_label, action, object_type, '42', region_code, before, after, reason, prev_hash, %s "
-            "FROM common_auditentry WHERE id = %s",
-            ["f" * 64, entries[2].pk],
-        )
+        cur.execute(copy.format(prev="hash"), ["f" * 64, entries[2].pk])
     code, result, _ = verify_command()
     assert code == 1
     assert result["first_broken_id"] > entries[2].pk
