@@ -14,12 +14,14 @@ class Household(models.Model):
     """A family on a Kartu Keluarga (KK), with its housing and assets (DOMAIN.md §4.1-4.2)."""
 
     kk_number = models.CharField(_("No. KK"), max_length=16)
+    # Indexed by household_village_idx (village_code, id), which also serves the foreign key.
     village = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,
         db_column="village_code",
         related_name="+",
         verbose_name=_("Desa/Kel."),
+        db_index=False,
     )
     # The village's parents, kept on the row so that scoping is one equality on an indexed column.
     province_code = models.CharField(max_length=2, editable=False)
@@ -94,9 +96,12 @@ class Household(models.Model):
         max_length=10, choices=codes.RecordStatus.choices, default=codes.RecordStatus.ACTIVE
     )
     inactive_reason = models.CharField(max_length=20, choices=codes.InactiveReason.choices, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # Not indexed: nothing looks records up by import, and an index here costs every bulk load.
     import_job = models.ForeignKey(
-        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -160,12 +165,15 @@ class Person(models.Model):
     )
     inactive_reason = models.CharField(max_length=20, choices=codes.InactiveReason.choices, blank=True)
     death_date = models.DateField(null=True, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     dukcapil_match = models.CharField(
         max_length=12, choices=codes.DukcapilMatch.choices, default=codes.DukcapilMatch.UNCHECKED
     )
+    # Not indexed: nothing looks records up by import, and an index here costs every bulk load.
     import_job = models.ForeignKey(
-        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
