@@ -423,6 +423,8 @@ def validate_persons(cur: Any, d: Dialect, job: ImportJob, today_iso: str, hh_ch
         for c in PERSON_COLUMNS
         if c.name != "kk_number"
     )
+    # One active person per NIK is national, so this finding tells the importer that the NIK is
+    # registered somewhere, though not where: the price of refusing duplicates across regions.
     _mark(
         cur,
         chk,
