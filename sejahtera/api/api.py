@@ -20,7 +20,7 @@ from ninja.security import SessionAuth
 from sejahtera.accounts.models import User
 from sejahtera.common.errors import DomainError, PermissionRefused
 from sejahtera.regions.models import Region
-from sejahtera.regions.selectors import region_children
+from sejahtera.regions.selectors import region_children, region_search
 from sejahtera.registry import selectors
 from sejahtera.registry.identifiers import kk_check, nik_check
 from sejahtera.registry.models import Household, Person
@@ -180,6 +180,17 @@ def regions(request: HttpRequest, params: Query[schemas.RegionChildrenParams]) -
     """Child regions of `parent` (provinces without it), only those on the path to or inside the
     caller's jurisdiction."""
     return region_children(parent_code=params.parent, within=_user(request).jurisdiction_code or None)
+
+
+@api.get(
+    "/regions/search",
+    response={200: list[schemas.RegionOut], **_ERRORS},
+    url_name="region_search",
+    tags=["regions"],
+)
+def regions_search(request: HttpRequest, params: Query[schemas.RegionSearchParams]) -> QuerySet[Region]:
+    """Regions by code prefix or name (at most 50), within the caller's jurisdiction."""
+    return region_search(term=params.q, within=_user(request).jurisdiction_code or None)
 
 
 def _compact(raw: str) -> str:

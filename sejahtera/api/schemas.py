@@ -180,6 +180,12 @@ class RegionChildrenParams(Schema):
     )
 
 
+class RegionSearchParams(Schema):
+    q: str = Field(
+        ..., min_length=2, max_length=60, description="A code prefix (dots allowed) or part of a name."
+    )
+
+
 class RegionOut(Schema):
     code: str
     name: str

@@ -22,6 +22,20 @@ def region_children(*, parent_code: str | None, within: str | None = None) -> Qu
     return qs.order_by("code")
 
 
+def region_search(*, term: str, within: str | None = None, limit: int = 50) -> QuerySet[Region]:
+    """Regions by code prefix ('32.04', '3204' …) or by a part of the name, narrowed like
+    region_children to the path to and inside a jurisdiction."""
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if digits and all(ch.isdigit() or ch in ". " for ch in term):
+        qs = Region.objects.filter(code__startswith=digits)  # codes have no dots: a plain prefix
+    else:
+        qs = Region.objects.filter(name__icontains=term.strip())
+    if within:
+        path = [within[:n] for n in (2, 4, 6, 10) if n <= len(within)]
+        qs = qs.filter(code__in=path) | qs.filter(code__startswith=within)
+    return qs.order_by("level", "code")[:limit]
+
+
 def region_get(code: str) -> Region | None:
     return Region.objects.filter(code=code).first()
 

@@ -243,3 +243,15 @@ class TestDocs:
             "the docs page must not load from a CDN"
         )
         assert "<script" not in html
+
+
+def test_regions_are_searchable_by_code_prefix_and_name(client, central, district_a):
+    client.force_login(central)
+    codes = [r["code"] for r in client.get("/api/v1/regions/search", {"q": "32.04.05"}).json()]
+    assert codes[0] == "320405" and all(c.startswith("320405") for c in codes)
+    names = [r["name"] for r in client.get("/api/v1/regions/search", {"q": "cileunyi"}).json()]
+    assert "Cileunyi" in names
+    client.force_login(district_a)
+    codes = [r["code"] for r in client.get("/api/v1/regions/search", {"q": "32"}).json()]
+    assert codes and all(c in ("32", "3204") or c.startswith("3204") for c in codes)
+    assert client.get("/api/v1/regions/search", {"q": "x"}).status_code == 422
