@@ -227,6 +227,7 @@ class TestDocs:
             "/api/v1/persons/{person_id}",
             "/api/v1/stats",
             "/api/v1/regions",
+            "/api/v1/regions/search",
             "/api/v1/nik/check",
             "/api/v1/kk/check",
         }
