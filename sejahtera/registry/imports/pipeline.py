@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import re
@@ -33,7 +32,7 @@ from sejahtera.common.audit import audit_record
 from ..columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 from ..models import Household, ImportJob, ImportRowError, Person
 from .messages import MESSAGES, message_for
-from .readers import FileRejected, Table, check_header, csv_first_line, file_kind, open_table
+from .readers import FileRejected, Table, check_header, file_kind, open_table
 from .sql import Dialect, error_expr, fast_ok, lit, promote_expr, q
 
 log = logging.getLogger(__name__)
@@ -54,20 +53,6 @@ def file_sha256(*paths: Path) -> str:
                 h.update(chunk)
         h.update(b"\x00")
     return h.hexdigest()
-
-
-# --- timings ---------------------------------------------------------------------------------
-class Timings(dict[str, float]):
-    """Seconds per step of one job (logged, and reported by the benchmark)."""
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self[name] = self.get(name, 0.0) + time.perf_counter() - start
-            log.info("import step %s: %.2fs", name, self[name])
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -741,11 +726,3 @@ def _fail(job: ImportJob, message: str) -> None:
         finished_at=timezone.now(),
     )
     job.refresh_from_db()
-
-
-def today() -> dt.date:
-    return timezone.localdate()
-
-
-def first_line(path: Path) -> str:
-    return csv_first_line(path)
