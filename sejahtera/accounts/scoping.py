@@ -26,6 +26,11 @@ def jurisdiction_of(user: User) -> str | None:
     return user.jurisdiction_code
 
 
+def households_in_region(code: str, *, prefix: str = "") -> Q:
+    """Households in a region given by its code at any level (2, 4, 6 or 10 digits)."""
+    return Q(**{prefix + _LEVEL_FIELD[len(code)]: code})
+
+
 def household_scope(user: User, *, prefix: str = "") -> Q:
     """A filter on Household (or, with prefix 'household__', on a model pointing at it)."""
     code = jurisdiction_of(user)
@@ -33,7 +38,7 @@ def household_scope(user: User, *, prefix: str = "") -> Q:
         return NOTHING
     if code == "":
         return Q()
-    return Q(**{prefix + _LEVEL_FIELD[len(code)]: code})
+    return households_in_region(code, prefix=prefix)
 
 
 def region_code_scope(user: User, *, field: str) -> Q:

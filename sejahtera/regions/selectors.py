@@ -14,12 +14,15 @@ def region_children(*, parent_code: str | None, within: str | None = None) -> Qu
     """Children of a region (provinces when parent_code is None). `within` is a jurisdiction code:
     only regions on its path or below it are returned."""
     qs = Region.objects.filter(parent_id=parent_code) if parent_code else Region.objects.filter(level=1)
-    if within:
-        # A region is offered when it contains the jurisdiction or lies inside it.
-        level_len = {1: 2, 2: 4, 3: 6, 4: 10}
-        allowed = [within[: level_len[lvl]] for lvl in range(1, 5) if level_len[lvl] <= len(within)]
-        qs = qs.filter(code__in=allowed) | qs.filter(code__startswith=within)
-    return qs.order_by("code")
+    return _on_path_or_inside(qs, within).order_by("code")
+
+
+def _on_path_or_inside(qs: QuerySet[Region], within: str | None) -> QuerySet[Region]:
+    """Regions that contain the jurisdiction `within` or lie inside it (all when None)."""
+    if not within:
+        return qs
+    path = [within[:n] for n in (2, 4, 6, 10) if n <= len(within)]
+    return qs.filter(code__in=path) | qs.filter(code__startswith=within)
 
 
 def region_search(*, term: str, within: str | None = None, limit: int = 50) -> QuerySet[Region]:
@@ -30,10 +33,7 @@ def region_search(*, term: str, within: str | None = None, limit: int = 50) -> Q
         qs = Region.objects.filter(code__startswith=digits)  # codes have no dots: a plain prefix
     else:
         qs = Region.objects.filter(name__icontains=term.strip())
-    if within:
-        path = [within[:n] for n in (2, 4, 6, 10) if n <= len(within)]
-        qs = qs.filter(code__in=path) | qs.filter(code__startswith=within)
-    return qs.order_by("level", "code")[:limit]
+    return _on_path_or_inside(qs, within).order_by("level", "code")[:limit]
 
 
 def region_get(code: str) -> Region | None:

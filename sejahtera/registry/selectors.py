@@ -9,7 +9,12 @@ from django.db.models.functions import Coalesce
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, ensure_can
-from sejahtera.accounts.scoping import household_scope, jurisdiction_of, region_code_scope
+from sejahtera.accounts.scoping import (
+    household_scope,
+    households_in_region,
+    jurisdiction_of,
+    region_code_scope,
+)
 from sejahtera.common.errors import NotInJurisdiction
 from sejahtera.common.models import AuditEntry
 
@@ -46,13 +51,7 @@ def household_list(*, user: User, filters: HouseholdFilter) -> QuerySet[Househol
     qs = households_visible(user)
     region = "".join(ch for ch in filters.region if ch.isdigit())
     if region and len(region) in (2, 4, 6, 10):
-        qs = qs.filter(
-            **{
-                {2: "province_code", 4: "regency_code", 6: "district_code", 10: "village_id"}[
-                    len(region)
-                ]: region
-            }
-        )
+        qs = qs.filter(households_in_region(region))
     if filters.status in codes.RecordStatus.values:
         qs = qs.filter(status=filters.status)
     if filters.welfare.isdigit():
