@@ -86,3 +86,19 @@ def auditor(db):
 @pytest.fixture
 def payment_channel(db):
     return _user("bank", "PAYMENT_CHANNEL")
+
+
+@pytest.fixture
+def central_publisher(db):
+    """A second member of the central data team: who publishes a release is not who built it."""
+    return _user("pusat_penetap", "CENTRAL_DATA")
+
+
+@pytest.fixture
+def province_officer(db):
+    return _user("dinsos_prov", "PROVINCE_OFFICER", REGION_A[:2])
+
+
+@pytest.fixture
+def qa_reviewer(db):
+    return _user("univ_a", "QA_REVIEWER", REGION_A)

@@ -15,6 +15,17 @@ class Action(StrEnum):
     REGISTRY_IMPORT = "registry.import"
     REGISTRY_EDIT = "registry.edit"
     AUDIT_VIEW = "audit.view"
+    PROPOSAL_VIEW = "proposal.view"
+    PROPOSAL_SUBMIT = "proposal.submit"
+    VERIFY = "proposal.verify"
+    APPROVE_DISTRICT = "proposal.approve_district"
+    APPROVE_PROVINCE = "proposal.approve_province"
+    QA_REVIEW = "qa.review"
+    RELEASE_VIEW = "release.view"
+    RELEASE_BUILD = "release.build"
+    RELEASE_PUBLISH = "release.publish"
+    EVENTS_APPLY = "events.apply"
+    EVALUATION_VIEW = "evaluation.view"
 
 
 _ALL_STAFF: set[str] = {str(r) for r in Role} - {Role.PAYMENT_CHANNEL}
@@ -34,6 +45,26 @@ ALLOWED: dict[Action, set[str]] = {
     Action.REGISTRY_IMPORT: {Role.CENTRAL_DATA, Role.DISTRICT_OFFICER},
     Action.REGISTRY_EDIT: {Role.CENTRAL_DATA, Role.DISTRICT_OFFICER},
     Action.AUDIT_VIEW: {Role.AUDITOR, Role.CENTRAL_DATA},
+    # The update cycle (issue 3; DOMAIN.md §3). Proposals come from the village; the district's
+    # SLRT back office enters the proposals its desk receives.
+    Action.PROPOSAL_VIEW: _ALL_STAFF - {Role.PROGRAM_MANAGER, Role.SOCIAL_WORKER, Role.DISASTER_COORDINATOR},
+    Action.PROPOSAL_SUBMIT: {Role.VILLAGE_OPERATOR, Role.DISTRICT_OFFICER},
+    Action.VERIFY: {Role.VERIFIER},
+    Action.APPROVE_DISTRICT: {Role.DISTRICT_OFFICER},
+    Action.APPROVE_PROVINCE: {Role.PROVINCE_OFFICER},
+    Action.QA_REVIEW: {Role.QA_REVIEWER},
+    Action.RELEASE_VIEW: _ALL_STAFF,
+    Action.RELEASE_BUILD: {Role.CENTRAL_DATA},
+    Action.RELEASE_PUBLISH: {Role.CENTRAL_DATA},
+    # The population-registry feed is national (Dukcapil to Pusdatin).
+    Action.EVENTS_APPLY: {Role.CENTRAL_DATA},
+    Action.EVALUATION_VIEW: {
+        Role.CENTRAL_DATA,
+        Role.PROVINCE_OFFICER,
+        Role.DISTRICT_OFFICER,
+        Role.AUDITOR,
+        Role.QA_REVIEWER,
+    },
 }
 
 

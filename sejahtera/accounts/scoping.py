@@ -26,19 +26,23 @@ def jurisdiction_of(user: User) -> str | None:
     return user.jurisdiction_code
 
 
-def households_in_region(code: str, *, prefix: str = "") -> Q:
-    """Households in a region given by its code at any level (2, 4, 6 or 10 digits)."""
-    return Q(**{prefix + _LEVEL_FIELD[len(code)]: code})
+def households_in_region(code: str, *, prefix: str = "", village_field: str = "village_id") -> Q:
+    """Households in a region given by its code at any level (2, 4, 6 or 10 digits). Also any model
+    that carries the same region columns (proposals, release snapshots: village_field names its
+    village column there)."""
+    field = village_field if len(code) == 10 else _LEVEL_FIELD[len(code)]
+    return Q(**{prefix + field: code})
 
 
-def household_scope(user: User, *, prefix: str = "") -> Q:
-    """A filter on Household (or, with prefix 'household__', on a model pointing at it)."""
+def household_scope(user: User, *, prefix: str = "", village_field: str = "village_id") -> Q:
+    """A filter on Household (or, with prefix 'household__', on a model pointing at it; or on a
+    model with the same region columns)."""
     code = jurisdiction_of(user)
     if code is None:
         return NOTHING
     if code == "":
         return Q()
-    return households_in_region(code, prefix=prefix)
+    return households_in_region(code, prefix=prefix, village_field=village_field)
 
 
 def region_code_scope(user: User, *, field: str) -> Q:

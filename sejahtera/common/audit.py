@@ -176,3 +176,50 @@ def audit_verify() -> tuple[int, ChainBreak | None]:
         prev = e.hash
         checked += 1
     return checked, None
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """One entry of a bulk append (audit_record_many)."""
+
+    action: str
+    object_type: str
+    object_id: Any
+    region_code: str = ""
+    before: Any = None
+    after: Any = None
+    reason: str = ""
+
+
+def audit_record_many(*, actor: Any, entries: list[PendingEntry]) -> int:
+    """Append many entries in one statement, chained in the order given (bulk paths: a release
+    applying 50,000 proposals writes 50,000 entries without 50,000 round trips)."""
+    if not entries:
+        return 0
+    with transaction.atomic():
+        _lock_chain()
+        prev_hash = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        actor_id = getattr(actor, "pk", None)
+        label = getattr(actor, "username", "") or (str(actor) if actor and not actor_id else "")
+        now = timezone.now()
+        rows = []
+        for e in entries:
+            row = AuditEntry(
+                at=now,
+                actor_id=actor_id,
+                actor_label=label,
+                action=e.action,
+                object_type=e.object_type,
+                object_id=str(e.object_id),
+                region_code=e.region_code,
+                before=canonical(e.before),
+                after=canonical(e.after),
+                reason=e.reason,
+                prev_hash=prev_hash,
+            )
+            row.hash = hash_of(row)
+            prev_hash = row.hash
+            rows.append(row)
+        # Inserted in order, so ids follow the chain (audit_verify walks by id).
+        AuditEntry.objects.bulk_create(rows, batch_size=2000)
+        return len(rows)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sejahtera.regions",
     "sejahtera.accounts",
     "sejahtera.registry",
+    "sejahtera.updates",
     "sejahtera.api",
 ]
 
@@ -155,3 +156,18 @@ LOGGING = {
 PAGE_SIZE = 50
 # Rows per COPY/INSERT batch in bulk paths.
 BULK_BATCH_ROWS = int(os.environ.get("SEJAHTERA_BULK_BATCH_ROWS", "50000"))
+
+# Verification photos and other files never served as static media: only scoped views read them.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("SEJAHTERA_PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+# The update cycle (issue 3). A province approval stage after the district's, when switched on.
+UPDATES_PROVINCE_STAGE = _env_bool("SEJAHTERA_PROVINCE_STAGE", False)
+# Days a proposal may wait for field verification; an objection (sanggah) lapses after its own limit.
+UPDATES_VERIFICATION_DAYS = int(os.environ.get("SEJAHTERA_VERIFICATION_DAYS", "30"))
+UPDATES_OBJECTION_DAYS = int(os.environ.get("SEJAHTERA_OBJECTION_DAYS", "14"))
+# Release cadence since DTSEN (Inpres 4/2025): "quarterly" (periods 01, 04, 07, 10) or "monthly".
+# Periods before 2025 are monthly, as the Kepmensos of 2021-2024 were (DOMAIN.md §3).
+RELEASE_CADENCE = os.environ.get("SEJAHTERA_RELEASE_CADENCE", "quarterly")
+# Dotted paths of callables run on a release after its snapshot is written and before its diff
+# (targeting fills score and decile there, once it exists): fn(release) -> None.
+RELEASE_BUILD_HOOKS: list[str] = [h for h in os.environ.get("SEJAHTERA_RELEASE_HOOKS", "").split(",") if h]

@@ -323,6 +323,8 @@ class InactiveReason(models.TextChoices):
     INVALID_IDENTITY = "INVALID_IDENTITY", _("NIK/KK tidak valid")
     GRADUATED = "GRADUATED", _("Graduasi")
     WITHDRAWN = "WITHDRAWN", _("Mengundurkan diri")
+    # Every member died or moved out (population-registry events, issue 3 §5).
+    NO_MEMBERS = "NO_MEMBERS", _("Tidak ada anggota aktif")
     OTHER = "OTHER", _("Lainnya")
 
 

@@ -1,0 +1,328 @@
+"""Determination (penetapan): build, publish or discard a numbered release of the registry.
+
+A build applies the approved proposals, writes the snapshot of active households and persons
+with two INSERT ... SELECT statements, runs the configured hooks (targeting's score and decile),
+and writes the diff against the last published release with one more. Publication freezes it:
+database triggers refuse any UPDATE of a snapshot row or of a published release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils.module_loading import import_string
+
+from sejahtera.accounts.models import User
+from sejahtera.accounts.permissions import Action, ensure_can
+from sejahtera.common.audit import audit_record
+from sejahtera.common.errors import DomainError
+from sejahtera.common.states import ensure_transition
+
+from ..models import Release, ReleaseChange, ReleaseHousehold, ReleasePerson
+from ._base import ensure_not_maker, move, now
+from .apply import apply_approved
+
+RS = Release.Status
+_PERIOD = re.compile(r"^(?P<year>20\d\d)-(?P<month>0[1-9]|1[0-2])$")
+QUARTER_MONTHS = {1, 4, 7, 10}
+
+Progress = Callable[[str, int], None]
+
+
+def period_check(period: str) -> str:
+    """A release period is YYYY-MM; since 2025 (DTSEN) quarterly cadence names each quarter by its
+    first month, unless the cadence is configured monthly."""
+    m = _PERIOD.match(period or "")
+    if not m:
+        raise DomainError(f"Periode {period!r} harus berbentuk YYYY-MM, mis. 2026-10.")
+    year, month = int(m["year"]), int(m["month"])
+    if year >= 2025 and settings.RELEASE_CADENCE == "quarterly" and month not in QUARTER_MONTHS:
+        raise DomainError(
+            f"Periode {period}: penetapan DTSEN bersifat triwulanan; gunakan bulan 01, 04, 07 atau 10."
+        )
+    return period
+
+
+# --- the three statements ---------------------------------------------------------------------------
+def _greatest(a: str, b: str) -> str:
+    return f"GREATEST({a}, {b})" if connection.vendor == "postgresql" else f"MAX({a}, {b})"
+
+
+def _snapshot_households_sql() -> str:
+    # Only households with at least one active member are determined; `version` is the latest
+    # change to the household or to one of its active members.
+    return f"""
+        INSERT INTO updates_releasehousehold
+            (release_id, household_id, kk_number, village_code, district_code, regency_code,
+             province_code, members, welfare_status, score, decile, version)
+        SELECT %s, h.id, h.kk_number, h.village_code, h.district_code, h.regency_code,
+               h.province_code, m.n, h.welfare_status, NULL, NULL, {_greatest("h.updated_at", "m.v")}
+        FROM registry_household h
+        JOIN (SELECT household_id, COUNT(*) AS n, MAX(updated_at) AS v
+              FROM registry_person WHERE status = 'ACTIVE' GROUP BY household_id) m
+          ON m.household_id = h.id
+        WHERE h.status = 'ACTIVE'
+    """
+
+
+SNAPSHOT_PERSONS_SQL = """
+    INSERT INTO updates_releaseperson
+        (release_id, person_id, household_id, nik, full_name, birth_date, sex, relationship,
+         disability_severity, pregnant, school_level, ppks_mask)
+    SELECT %s, p.id, p.household_id, p.nik, p.full_name, p.birth_date, p.sex, p.relationship,
+           p.disability_severity, p.pregnant, p.school_level, p.ppks_mask
+    FROM registry_person p
+    JOIN updates_releasehousehold rh ON rh.release_id = %s AND rh.household_id = p.household_id
+    WHERE p.status = 'ACTIVE'
+"""
+
+# The diff of release %(new)s against %(old)s, in three parts. A removed household's reason is its
+# registry status or inactive reason now (NO_MEMBERS: still active, but nobody active in it).
+DIFF_SQL = """
+    INSERT INTO updates_releasechange
+        (release_id, household_id, change, reason, kk_number, village_code, district_code,
+         regency_code, province_code, members_before, members_after)
+    SELECT %(new)s, n.household_id, 'ADDED', '', n.kk_number, n.village_code, n.district_code,
+           n.regency_code, n.province_code, NULL, n.members
+    FROM updates_releasehousehold n
+    LEFT JOIN updates_releasehousehold o ON o.release_id = %(old)s AND o.household_id = n.household_id
+    WHERE n.release_id = %(new)s AND o.household_id IS NULL
+    UNION ALL
+    SELECT %(new)s, o.household_id, 'REMOVED',
+           CASE WHEN h.status = 'INACTIVE' THEN h.inactive_reason
+                WHEN h.status = 'ACTIVE' THEN 'NO_MEMBERS'
+                ELSE COALESCE(h.status, 'DELETED') END,
+           o.kk_number, o.village_code, o.district_code, o.regency_code, o.province_code, o.members, NULL
+    FROM updates_releasehousehold o
+    LEFT JOIN updates_releasehousehold n ON n.release_id = %(new)s AND n.household_id = o.household_id
+    LEFT JOIN registry_household h ON h.id = o.household_id
+    WHERE o.release_id = %(old)s AND n.household_id IS NULL
+    UNION ALL
+    SELECT %(new)s, n.household_id, 'CHANGED',
+           CASE WHEN n.village_code <> o.village_code THEN 'VILLAGE'
+                WHEN n.members <> o.members THEN 'MEMBERS'
+                ELSE 'DATA' END,
+           n.kk_number, n.village_code, n.district_code, n.regency_code, n.province_code, o.members, n.members
+    FROM updates_releasehousehold n
+    JOIN updates_releasehousehold o ON o.release_id = %(old)s AND o.household_id = n.household_id
+    WHERE n.release_id = %(new)s AND (n.version <> o.version OR n.village_code <> o.village_code
+                                      OR n.members <> o.members)
+"""
+
+
+def _execute(sql: str, params: Any) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+def _run_hooks(release: Release) -> None:
+    for path in settings.RELEASE_BUILD_HOOKS:
+        import_string(path)(release)
+
+
+def _last_published() -> Release | None:
+    return Release.objects.filter(status=RS.PUBLISHED).order_by("-number").first()
+
+
+def _start(actor: User, period: str, cutoff: dt.datetime) -> Release:
+    try:
+        with transaction.atomic():
+            number = (Release.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+            release = Release.objects.create(
+                number=number,
+                period=period,
+                cutoff=cutoff,
+                status=RS.BUILDING,
+                previous=_last_published(),
+                built_by=actor,
+                phase="Memulai",
+            )
+            audit_record(
+                actor=actor,
+                action="release.build",
+                object_type="release",
+                object_id=release.number,
+                after={"period": period, "cutoff": cutoff},
+            )
+            return release
+    except IntegrityError:
+        pending = Release.objects.filter(status__in=[RS.BUILDING, RS.DRAFT]).first()
+        raise DomainError(
+            f"Rilis {pending.number if pending else '?'} masih disusun atau menunggu penetapan; "
+            "tetapkan atau batalkan dulu."
+        ) from None
+
+
+def release_build(
+    *, actor: User, period: str, cutoff: dt.datetime | None = None, on_progress: Progress | None = None
+) -> Release:
+    """Build the next release: apply approved proposals up to the cut-off, snapshot, diff."""
+    ensure_can(actor, Action.RELEASE_BUILD)
+    period_check(period)
+    if Release.objects.filter(period=period, status=RS.PUBLISHED).exists():
+        raise DomainError(f"Periode {period} sudah mempunyai rilis yang ditetapkan.")
+    cutoff = cutoff or now()
+    if cutoff > now():
+        raise DomainError("Batas waktu (cut-off) tidak boleh di masa depan.")
+    release = _start(actor, period, cutoff)
+    timings: dict[str, float] = {}
+
+    def step(phase: str, percent: int) -> None:
+        Release.objects.filter(pk=release.pk).update(phase=phase, progress=percent)
+        if on_progress:
+            on_progress(phase, percent)
+
+    try:
+        t = time.perf_counter()
+        step("Menerapkan usulan yang disahkan", 5)
+        applied, conflicts = apply_approved(
+            release=release,
+            actor=actor,
+            cutoff=cutoff,
+            on_progress=lambda done, total: step(
+                f"Menerapkan usulan {done}/{total}", 5 + int(35 * done / max(total, 1))
+            ),
+        )
+        timings["apply_proposals"] = round(time.perf_counter() - t, 3)
+        with transaction.atomic():
+            t = time.perf_counter()
+            step("Menyusun potret keluarga", 40)
+            households = _execute(_snapshot_households_sql(), [release.pk])
+            timings["snapshot_households"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            step("Menyusun potret anggota", 60)
+            persons = _execute(SNAPSHOT_PERSONS_SQL, [release.pk, release.pk])
+            timings["snapshot_persons"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            step("Pemeringkatan", 80)
+            _run_hooks(release)
+            timings["hooks"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            step("Membandingkan dengan rilis sebelumnya", 85)
+            # With no published release before it, every household is new (old = 0 matches nothing).
+            _execute(DIFF_SQL, {"new": release.pk, "old": release.previous_id or 0})
+            counts = {
+                c: ReleaseChange.objects.filter(release=release, change=c).count()
+                for c in ReleaseChange.Change
+            }
+            timings["diff"] = round(time.perf_counter() - t, 3)
+            release.refresh_from_db()
+            release.households, release.persons = households, persons
+            release.added = counts[ReleaseChange.Change.ADDED]
+            release.removed = counts[ReleaseChange.Change.REMOVED]
+            release.changed = counts[ReleaseChange.Change.CHANGED]
+            release.proposals_applied, release.proposals_conflicted = applied, conflicts
+            release.built_at = now()
+            release.phase, release.progress, release.timings = "Selesai", 100, timings
+            move(
+                release,
+                to=RS.DRAFT,
+                actor=actor,
+                entity="Rilis",
+                object_type="release",
+                region_code="",
+                extra={
+                    "households": households,
+                    "persons": persons,
+                    "added": release.added,
+                    "removed": release.removed,
+                    "changed": release.changed,
+                    "proposals_applied": applied,
+                    "proposals_conflicted": conflicts,
+                },
+                fields=(
+                    "households",
+                    "persons",
+                    "added",
+                    "removed",
+                    "changed",
+                    "proposals_applied",
+                    "proposals_conflicted",
+                    "built_at",
+                    "phase",
+                    "progress",
+                    "timings",
+                ),
+            )
+    except Exception as e:
+        with transaction.atomic():
+            failed = Release.objects.select_for_update().get(pk=release.pk)
+            failed.error_message = str(e)[:2000]
+            move(
+                failed,
+                to=RS.FAILED,
+                actor=actor,
+                entity="Rilis",
+                object_type="release",
+                region_code="",
+                reason=failed.error_message,
+                fields=("error_message",),
+            )
+        raise
+    return release
+
+
+@transaction.atomic
+def release_publish(*, actor: User, number: int, decree_number: str) -> Release:
+    """Determine a built release under the minister's decree. It is never edited afterwards."""
+    ensure_can(actor, Action.RELEASE_PUBLISH)
+    release = Release.objects.select_for_update().get(number=number)
+    ensure_transition(
+        entity=f"Rilis {number}",
+        table=Release.TRANSITIONS,
+        current=release.status,
+        requested=RS.PUBLISHED,
+        choices=RS,
+    )
+    ensure_not_maker(actor, release.built_by_id, what=f"Rilis {number}")
+    if not decree_number.strip():
+        raise DomainError("Nomor Keputusan Menteri wajib diisi.")
+    latest = _last_published()
+    if latest and latest.pk != release.previous_id:
+        raise DomainError(
+            f"Rilis {latest.number} ditetapkan setelah rilis ini disusun; susun ulang agar selisihnya benar."
+        )
+    release.decree_number = decree_number.strip()
+    release.published_by = actor
+    release.published_at = now()
+    move(
+        release,
+        to=RS.PUBLISHED,
+        actor=actor,
+        entity="Rilis",
+        object_type="release",
+        region_code="",
+        extra={"decree_number": release.decree_number},
+        fields=("decree_number", "published_by", "published_at"),
+    )
+    return release
+
+
+@transaction.atomic
+def release_discard(*, actor: User, number: int, reason: str) -> Release:
+    """Drop a draft: its snapshot goes; the changes it applied stay in the registry and appear in the
+    next release's diff."""
+    ensure_can(actor, Action.RELEASE_BUILD)
+    if not reason.strip():
+        raise DomainError("Alasan pembatalan wajib diisi.")
+    release = Release.objects.select_for_update().get(number=number)
+    move(
+        release,
+        to=RS.DISCARDED,
+        actor=actor,
+        entity="Rilis",
+        object_type="release",
+        region_code="",
+        reason=reason,
+    )
+    for model in (ReleaseChange, ReleasePerson, ReleaseHousehold):
+        model.objects.filter(release=release).delete()
+    return release
