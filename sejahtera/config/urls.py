@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sejahtera.common.urls")),
     path("", include("sejahtera.regions.urls")),
     path("", include("sejahtera.registry.urls")),
+    path("", include("sejahtera.updates.urls")),
 ]
 
 # The Django admin (superusers managing accounts) is off unless switched on: its login page has no

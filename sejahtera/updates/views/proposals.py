@@ -1,0 +1,7 @@
+"""Pages: proposals."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+ROUTES: list[URLPattern] = []
