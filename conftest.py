@@ -44,6 +44,13 @@ def _tasks_run_inline(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _private_files_in_tmp(settings, tmp_path):
+    """Verification photos and uploads go to the test's own folder, not var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+
+
 def _user(username: str, role: str, code: str = ""):
     from sejahtera.accounts.models import User
 
