@@ -39,6 +39,16 @@ from sejahtera.common.audit import audit_record
 from sejahtera.common.models import AuditEntry
 from sejahtera.registry.identifiers import kk_for, nik_for
 from sejahtera.registry.models import Household, ImportJob, ImportRowError, Person
+from sejahtera.updates.models import (
+    PopulationEvent,
+    Proposal,
+    QACase,
+    Release,
+    ReleaseChange,
+    ReleaseHousehold,
+    VerificationPhoto,
+    VerificationTask,
+)
 
 # The personas' places (conftest.py). conftest.VILLAGE_B (3273010001) is not a Kemendagri code
 # (Kota Bandung numbers its kelurahan 1xxx), so region B's village is chosen here.
@@ -57,6 +67,11 @@ class Seed:
     head: Person
     spouse: Person
     job: ImportJob
+    proposal: Proposal
+    task: VerificationTask  # an open field visit of the proposal
+    photo: VerificationPhoto  # of an earlier, finished visit
+    qa_case: QACase
+    release: Release | None = None  # national: the same release for every seed
 
     @property
     def markers(self) -> list[str]:
@@ -145,16 +160,106 @@ def _seed(tag: str, village: str, region_code: str, serial: int, importer: Any, 
         after={"birth_place": f"{tag} KOREKSI"},
         reason=f"{tag} KOREKSI tempat lahir",
     )
-    return Seed(tag, village, region_code, hh, head, spouse, job)
+    proposal, task, photo, case = _seed_cycle(tag, village, hh, importer, editor)
+    PopulationEvent.objects.create(
+        event_id=f"{tag}-EV-1",
+        kind=PopulationEvent.Kind.DEATH,
+        nik=head.nik,
+        status=PopulationEvent.Status.REJECTED,
+        reason_code="NOT_ACTIVE",
+        reason=f"{tag} MARKER berstatus nonaktif",
+        region_code=village,
+        received_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+    )
+    return Seed(tag, village, region_code, hh, head, spouse, job, proposal, task, photo, case)
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def _seed_cycle(tag: str, village: str, hh: Household, maker: Any, checker: Any) -> tuple[Any, ...]:
+    """A proposal on the seed's family (open visit, a finished earlier visit with a photo, a QA case)."""
+    from django.conf import settings
+
+    at = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
+    proposal = Proposal(
+        kind=Proposal.Kind.HOUSEHOLD_CHANGE,
+        origin=Proposal.Origin.RT_RW,
+        status=Proposal.Status.QA_REVIEW,
+        household=hh,
+        payload={"changes": {"address": f"JL. {tag} NO. 7"}},
+        note=f"{tag} KOREKSI alamat",
+        submitted_by=maker,
+        submitted_at=at,
+        due_at=at + dt.timedelta(days=30),
+    )
+    proposal.place_in(village)
+    proposal.save()
+    done = VerificationTask(
+        proposal=proposal,
+        status=VerificationTask.Status.DONE,
+        result=VerificationTask.Result.CONFIRMED,
+        latitude="-6.9",
+        longitude="107.7",
+        visited_on=at.date(),
+        notes=f"{tag} KOREKSI di lapangan",
+        verified_by=checker,
+        completed_at=at,
+    )
+    done.place_in(village)
+    done.save()
+    path = f"verifikasi/{done.pk}/{tag.lower()}.jpg"
+    (settings.PRIVATE_MEDIA_ROOT / path).parent.mkdir(parents=True, exist_ok=True)
+    (settings.PRIVATE_MEDIA_ROOT / path).write_bytes(JPEG)
+    photo = VerificationPhoto.objects.create(
+        task=done, path=path, content_type="image/jpeg", size=len(JPEG), sha256="0" * 64
+    )
+    task = VerificationTask(proposal=proposal, round=2)
+    task.place_in(village)
+    task.save()
+    case = QACase(
+        proposal=proposal, task=done, reason=QACase.Reason.ASSETS_CONTRADICT, findings=[f"{tag} MARKER memiliki mobil"],
+        opened_at=at,
+    )  # fmt: skip
+    case.place_in(village)
+    case.save()
+    return proposal, task, photo, case
+
+
+def _seed_release(seeds: dict[str, Seed], builder: Any) -> Release:
+    """A draft release holding every seed's household, with its diff (all of them added)."""
+    release = Release.objects.create(
+        number=1, period="2026-10", cutoff=dt.datetime(2026, 10, 31, tzinfo=dt.UTC), status=Release.Status.DRAFT,
+        built_by=builder, households=len(seeds), added=len(seeds),
+    )  # fmt: skip
+    for s in seeds.values():
+        hh = s.household
+        codes = {
+            "kk_number": hh.kk_number,
+            "village_code": hh.village_id,
+            "district_code": hh.district_code,
+            "regency_code": hh.regency_code,
+            "province_code": hh.province_code,
+        }
+        ReleaseHousehold.objects.create(
+            release=release, household_id=hh.pk, members=2, version=hh.updated_at, **codes
+        )
+        ReleaseChange.objects.create(
+            release=release, household_id=hh.pk, change="ADDED", members_after=2, **codes
+        )
+        s.release = release
+    return release
 
 
 @pytest.fixture
 def seeds(db, district_a, district_b, central) -> dict[str, Seed]:
     importers = {"ZZALPHA": district_a, "ZZCHARLIE": district_a, "ZZBRAVO": district_b}
-    return {
+    made = {
         tag: _seed(tag, village, code, 7100 + i, importers[tag], central)
         for i, (tag, (village, code)) in enumerate(SEED_PLACES.items())
     }
+    _seed_release(made, central)
+    return made
 
 
 # --- personas and what each may see ---------------------------------------------------------------
@@ -186,11 +291,21 @@ OBJECT_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "household_id": lambda s: s.household.pk,
     "person_id": lambda s: s.head.pk,
     "job_id": lambda s: s.job.pk,
+    "proposal_id": lambda s: s.proposal.pk,
+    "task_id": lambda s: s.task.pk,
+    "photo_id": lambda s: s.photo.pk,
+    "case_id": lambda s: s.qa_case.pk,
 }
 REGION_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "code": lambda s: s.region_code,
     "region": lambda s: s.region_code,
     "region_code": lambda s: s.region_code,
+    "village_code": lambda s: s.village,
+}
+# National records: the same for every seed (a release is one decision for the nation; what a
+# persona sees of it is narrowed by the lists and filters walked on its pages).
+NATIONAL_KWARGS: dict[str, Callable[[Seed], Any]] = {
+    "number": lambda s: s.release.number if s.release else 0,
 }
 TEACH = (
     "The scoping route walker does not know the URL parameter {name!r} of route {route!r}. Teach it: "
@@ -269,7 +384,9 @@ def unknown_parameters(routes: list[Route]) -> list[str]:
                 "scoping route walker can fill them."
             )
         problems += [
-            TEACH.format(name=k, route=r.name) for k in r.kwargs if k not in OBJECT_KWARGS | REGION_KWARGS
+            TEACH.format(name=k, route=r.name)
+            for k in r.kwargs
+            if k not in OBJECT_KWARGS | REGION_KWARGS | NATIONAL_KWARGS
         ]
     return problems
 
@@ -383,7 +500,7 @@ def probes_for(route: Route, own: Seed, foreign: list[Seed], others: list[Seed])
     """The requests for one route: lists with hostile filters; records of the persona's own seed,
     of its other visible seeds (answered like its own) and of each foreign seed, one parameter
     swapped at a time (a household of A with a person of B is a foreign request too)."""
-    fill = OBJECT_KWARGS | REGION_KWARGS
+    fill = OBJECT_KWARGS | REGION_KWARGS | NATIONAL_KWARGS
     own_values = {k: fill[k](own) for k in route.kwargs}
     own_path = build_path(route, own_values)
     if not route.kwargs:
