@@ -309,7 +309,7 @@ NATIONAL_KWARGS: dict[str, Callable[[Seed], Any]] = {
 }
 TEACH = (
     "The scoping route walker does not know the URL parameter {name!r} of route {route!r}. Teach it: "
-    "add {name!r} to OBJECT_KWARGS (a record: return the seed's record id) or REGION_KWARGS in "
+    "add {name!r} to OBJECT_KWARGS (a record: return the seed's record id), REGION_KWARGS or NATIONAL_KWARGS in "
     "sejahtera/common/tests/test_scoping_routes.py, seeding the record for each region if needed."
 )
 
