@@ -377,9 +377,10 @@ class Release(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [
-            # One release at a time is being built or waiting for publication.
+            # One release at a time is being built or waiting for publication: every such row has
+            # the same value of (number * 0), so a second one breaks the unique index.
             models.UniqueConstraint(
-                fields=["status"],
+                models.F("number") * 0,
                 condition=Q(status__in=["BUILDING", "DRAFT"]),
                 name="release_one_in_progress",
             ),
