@@ -57,6 +57,8 @@ class Command(BaseCommand):
         village, district, province = hh.village_id, hh.district_code, region[:2]
         personas = [
             ("pusat", Role.CENTRAL_DATA, ""),
+            # A second member of the central team: a release is published by someone other than its builder.
+            ("penetap", Role.CENTRAL_DATA, ""),
             ("program", Role.PROGRAM_MANAGER, ""),
             ("provinsi", Role.PROVINCE_OFFICER, province),
             ("dinsos", Role.DISTRICT_OFFICER, region),
