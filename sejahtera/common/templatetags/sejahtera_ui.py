@@ -33,6 +33,8 @@ _MENU: tuple[tuple[Any, str, Action | None], ...] = (
     (_("Beranda"), "registry:dashboard", None),
     (_("Keluarga"), "registry:household_list", Action.REGISTRY_VIEW),
     (_("Impor"), "registry:import_list", Action.REGISTRY_IMPORT),
+    (_("Usulan"), "updates:proposal_list", Action.PROPOSAL_VIEW),
+    (_("Verifikasi"), "updates:verification_queue", Action.VERIFY),
     (_("Log audit"), "common:audit_list", Action.AUDIT_VIEW),
 )
 
