@@ -6,21 +6,18 @@ user's scope holds (a server-side cursor on PostgreSQL).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 
-from sejahtera.common.views import csv_response
+from sejahtera.common.views import csv_response, write_xlsx, xlsx_response
 
 from . import codes
 from .models import Household
 
 CHUNK_ROWS = 2000
-# An XLSX sheet holds 1,048,576 rows; a larger export continues on the next sheet.
-XLSX_ROWS_PER_SHEET = 1_000_000
 
 HOUSEHOLD_EXPORT_HEADER = (
     "kk_number",
@@ -79,44 +76,8 @@ def households_csv(qs: QuerySet[Household], *, filename: str) -> StreamingHttpRe
 
 def write_households_xlsx(qs: QuerySet[Household], fh: IO[bytes]) -> int:
     """Write the workbook to `fh`; returns the number of data rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = None
-    written = 0
-    for row in household_rows(qs):
-        if written % XLSX_ROWS_PER_SHEET == 0:
-            ws = wb.create_sheet(f"Keluarga {written // XLSX_ROWS_PER_SHEET + 1}")
-            ws.append(list(HOUSEHOLD_EXPORT_HEADER))
-        assert ws is not None
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                # Typed as text: NIK/KK keep all 16 digits, and "=…" is never run as a formula.
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        ws.append(cells)
-        written += 1
-    if ws is None:
-        ws = wb.create_sheet("Keluarga 1")
-        ws.append(list(HOUSEHOLD_EXPORT_HEADER))
-    wb.save(fh)
-    return written
+    return write_xlsx(fh, sheet="Keluarga", header=HOUSEHOLD_EXPORT_HEADER, rows=household_rows(qs))
 
 
 def households_xlsx(qs: QuerySet[Household], *, filename: str) -> FileResponse:
-    # The workbook is a zip that openpyxl finishes at the end, so it goes to a temporary file on
-    # disk (not memory) and is streamed from there.
-    fh = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    write_households_xlsx(qs, fh)
-    fh.seek(0)
-    return FileResponse(
-        fh,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_response(filename, sheet="Keluarga", header=HOUSEHOLD_EXPORT_HEADER, rows=household_rows(qs))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from sejahtera.accounts.scoping import (
     household_scope,
     households_in_region,
     in_jurisdiction,
+    jurisdiction_of,
     region_code_scope,
 )
 from sejahtera.common.errors import NotInJurisdiction
@@ -31,6 +34,7 @@ from .models import (
     VerificationPhoto,
     VerificationTask,
 )
+from .services.releases import DIFF_SELECT_SQL
 
 S = Proposal.Status
 
@@ -251,6 +255,50 @@ def release_region_counts(*, user: User, release: Release, region: str = "") -> 
         .order_by(field)
     )
     return [RegionCount(r[field], r["added"], r["removed"], r["changed"]) for r in rows]
+
+
+DIFF_COLUMNS = (
+    "household_id",
+    "change",
+    "reason",
+    "kk_number",
+    "village_code",
+    "district_code",
+    "regency_code",
+    "province_code",
+    "members_before",
+    "members_after",
+)
+_DIFF_LEVEL = {2: "province_code", 4: "regency_code", 6: "district_code", 10: "village_code"}
+
+
+def release_compare(
+    *, user: User, release: Release, against: Release, region: str = "", change: str = ""
+) -> Iterator[tuple[Any, ...]]:
+    """The diff of `release` against any other release, computed with the build's rules (not read
+    from the stored diff), in the user's jurisdiction and a region within it; rows in DIFF_COLUMNS
+    order by household. Read with a server-side cursor on PostgreSQL, 2000 rows at a time."""
+    ensure_can(user, Action.RELEASE_VIEW)
+    jurisdiction = jurisdiction_of(user)
+    if jurisdiction is None:
+        return
+    where: list[str] = []
+    params: dict[str, Any] = {"new": release.pk, "old": against.pk}
+    for i, code in enumerate((jurisdiction, region)):
+        if code and code.isdigit() and len(code) in _DIFF_LEVEL:
+            where.append(f"d.{_DIFF_LEVEL[len(code)]} = %(code{i})s")
+            params[f"code{i}"] = code
+    if change:
+        where.append("d.change = %(change)s")
+        params["change"] = change
+    sql = (
+        f"SELECT {', '.join(f'd.{c}' for c in DIFF_COLUMNS)} FROM ({DIFF_SELECT_SQL}) d"
+        f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY d.household_id"
+    )
+    with connection.chunked_cursor() as cur:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(2000):
+            yield from rows
 
 
 def release_countable_persons(*, release: Release) -> QuerySet[ReleasePerson]:

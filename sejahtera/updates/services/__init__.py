@@ -13,7 +13,14 @@ from .proposals import (
     proposals_submit_many,
 )
 from .qa import qa_decide
-from .releases import period_check, release_build, release_discard, release_publish
+from .releases import (
+    period_check,
+    release_build,
+    release_discard,
+    release_publish,
+    release_run,
+    release_start,
+)
 from .verification import Photo, affluence_findings, task_claim, verification_submit
 
 __all__ = [
@@ -37,6 +44,8 @@ __all__ = [
     "release_build",
     "release_discard",
     "release_publish",
+    "release_run",
+    "release_start",
     "task_claim",
     "verification_submit",
 ]

@@ -34,6 +34,8 @@ _PERIOD = re.compile(r"^(?P<year>20\d\d)-(?P<month>0[1-9]|1[0-2])$")
 QUARTER_MONTHS = {1, 4, 7, 10}
 
 Progress = Callable[[str, int], None]
+# The phase of a release numbered but not yet picked up by a worker.
+QUEUED = "Dalam antrean"
 
 
 def period_check(period: str) -> str:
@@ -85,12 +87,13 @@ SNAPSHOT_PERSONS_SQL = """
 
 # The diff of release %(new)s against %(old)s, in three parts. A removed household's reason is its
 # registry status or inactive reason now (NO_MEMBERS: still active, but nobody active in it).
-DIFF_SQL = """
-    INSERT INTO updates_releasechange
-        (release_id, household_id, change, reason, kk_number, village_code, district_code,
-         regency_code, province_code, members_before, members_after)
-    SELECT %(new)s, n.household_id, 'ADDED', '', n.kk_number, n.village_code, n.district_code,
-           n.regency_code, n.province_code, NULL, n.members
+# The build stores it (DIFF_SQL); `sejahtera release diff N M` reads it for any two releases
+# (selectors.release_compare).
+DIFF_SELECT_SQL = """
+    SELECT %(new)s AS release_id, n.household_id AS household_id, 'ADDED' AS change, '' AS reason,
+           n.kk_number AS kk_number, n.village_code AS village_code, n.district_code AS district_code,
+           n.regency_code AS regency_code, n.province_code AS province_code,
+           NULL AS members_before, n.members AS members_after
     FROM updates_releasehousehold n
     LEFT JOIN updates_releasehousehold o ON o.release_id = %(old)s AND o.household_id = n.household_id
     WHERE n.release_id = %(new)s AND o.household_id IS NULL
@@ -115,6 +118,14 @@ DIFF_SQL = """
     WHERE n.release_id = %(new)s AND (n.version <> o.version OR n.village_code <> o.village_code
                                       OR n.members <> o.members)
 """
+DIFF_SQL = (
+    """
+    INSERT INTO updates_releasechange
+        (release_id, household_id, change, reason, kk_number, village_code, district_code,
+         regency_code, province_code, members_before, members_after)
+"""
+    + DIFF_SELECT_SQL
+)
 
 
 def _execute(sql: str, params: Any) -> int:
@@ -143,7 +154,7 @@ def _start(actor: User, period: str, cutoff: dt.datetime) -> Release:
                 status=RS.BUILDING,
                 previous=_last_published(),
                 built_by=actor,
-                phase="Memulai",
+                phase=QUEUED,
             )
             audit_record(
                 actor=actor,
@@ -161,10 +172,9 @@ def _start(actor: User, period: str, cutoff: dt.datetime) -> Release:
         ) from None
 
 
-def release_build(
-    *, actor: User, period: str, cutoff: dt.datetime | None = None, on_progress: Progress | None = None
-) -> Release:
-    """Build the next release: apply approved proposals up to the cut-off, snapshot, diff."""
+def release_start(*, actor: User, period: str, cutoff: dt.datetime | None = None) -> Release:
+    """Number the next release and queue its build (release_run), after the checks a build needs:
+    the web page refuses a bad request at once instead of in a background job."""
     ensure_can(actor, Action.RELEASE_BUILD)
     period_check(period)
     if Release.objects.filter(period=period, status=RS.PUBLISHED).exists():
@@ -172,7 +182,25 @@ def release_build(
     cutoff = cutoff or now()
     if cutoff > now():
         raise DomainError("Batas waktu (cut-off) tidak boleh di masa depan.")
-    release = _start(actor, period, cutoff)
+    return _start(actor, period, cutoff)
+
+
+def release_build(
+    *, actor: User, period: str, cutoff: dt.datetime | None = None, on_progress: Progress | None = None
+) -> Release:
+    """Build the next release: apply approved proposals up to the cut-off, snapshot, diff."""
+    release = release_start(actor=actor, period=period, cutoff=cutoff)
+    return release_run(number=release.number, on_progress=on_progress)
+
+
+def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
+    """Run the build of a started release. It runs once: the first caller claims the queued release
+    with a conditional UPDATE; a second (the same job queued twice) finds nothing to claim."""
+    claimed = Release.objects.filter(number=number, status=RS.BUILDING, phase=QUEUED).update(phase="Memulai")
+    release = Release.objects.select_related("built_by").get(number=number)
+    if not claimed:
+        return release
+    actor, cutoff = release.built_by, release.cutoff
     timings: dict[str, float] = {}
 
     def step(phase: str, percent: int) -> None:
