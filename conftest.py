@@ -109,3 +109,11 @@ def province_officer(db):
 @pytest.fixture
 def qa_reviewer(db):
     return _user("univ_a", "QA_REVIEWER", REGION_A)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium, headless, once per test module (sejahtera/common/tests/browser.py)."""
+    from sejahtera.common.tests.browser import launch
+
+    yield from launch()

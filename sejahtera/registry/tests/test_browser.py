@@ -10,76 +10,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 import pytest
 
-from conftest import PASSWORD, VILLAGE_A, VILLAGE_A2
+from conftest import VILLAGE_A, VILLAGE_A2, VILLAGE_B
+from sejahtera.common.tests.browser import NEEDS_CHROMIUM, new_page, sign_in
 from sejahtera.registry.columns import HOUSEHOLD_HEADER, PERSON_HEADER
 from sejahtera.registry.identifiers import kk_for, nik_for
 from sejahtera.registry.models import Household
 from sejahtera.registry.tests.factories import HouseholdFactory, PersonFactory
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread
-# with a running loop unless told that this is intended.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-VILLAGE_B = "3273011001"  # a kelurahan of Kota Bandung (region B)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="system Chromium not installed"),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-quic",
-            ],
-        )
-        yield b
-        b.close()
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
 def immediate_tasks(settings):
     # The upload's on_commit enqueues the import; run it inline in the live server's thread.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-def new_page(browser, **viewport):
-    context = browser.new_context(viewport=viewport or {"width": 1024, "height": 800}, locale="id-ID")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page, errors
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/masuk/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_district_officer_searches_on_a_phone_and_sees_only_its_region(live_server, browser, district_a):
