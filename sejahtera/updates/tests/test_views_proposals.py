@@ -9,6 +9,8 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -157,6 +159,24 @@ def test_the_list_pages(client, district_a, village_operator, settings):
     second = client.get(reverse("updates:proposal_list"), {"page": 2})
     assert [p.pk for p, _f in first.context["rows"]] == [made[2].pk, made[1].pk]
     assert [p.pk for p, _f in second.context["rows"]] == [made[0].pk]
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_list_reads_a_fixed_number_of_queries_however_many_rows(client, district_a, village_operator):
+    hh = household(village_id=VILLAGE)
+    propose(village_operator)
+    propose(village_operator, kind="DEACTIVATE", household_id=hh.pk, inactive_reason="NOT_FOUND")
+    client.force_login(district_a)
+    url = reverse("updates:proposal_list")
+    few = _queries(client, url)
+    for _ in range(4):
+        propose(village_operator)
+    assert _queries(client, url) == few
 
 
 def test_the_csv_export_holds_the_filtered_list_and_neutralises_formulas(

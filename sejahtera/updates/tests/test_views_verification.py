@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,6 +85,22 @@ def test_the_queue_lists_the_districts_visits_oldest_due_first_and_marks_the_lat
     assert items[1].family.startswith("Keluarga baru SITI AMINAH")
     page = response.content.decode()
     assert "terlambat" in page and "Ambil tugas" in page
+
+
+def test_the_queue_reads_a_fixed_number_of_queries_however_many_tasks(client, verifier, village_operator):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("updates:verification_queue")).status_code == 200
+        return len(ctx.captured_queries)
+
+    hh = household(village_id="3204052001")
+    propose(village_operator)
+    propose(village_operator, kind="DEACTIVATE", household_id=hh.pk, inactive_reason="NOT_FOUND")
+    client.force_login(verifier)
+    few = queries()
+    for _ in range(4):
+        propose(village_operator)
+    assert queries() == few
 
 
 def test_taking_a_task_assigns_it_and_opens_its_form(client, verifier, mine):
