@@ -5,8 +5,6 @@ Every proposal is checked with services.proposal_check; the valid ones are submi
 (services.proposals_submit_many) under one ProposalUpload, and each rejected row is stored as a
 ProposalUploadError with the row number the spreadsheet shows, the column and the reason. A row's
 error never stops the others.
-
-Also the workbook writer shared by the template and the proposal list's XLSX export.
 """
 
 from __future__ import annotations
@@ -19,13 +17,12 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from sejahtera.accounts.models import User
@@ -46,7 +43,6 @@ from .services.proposals import CleanProposal
 
 K = Proposal.Kind
 MAX_ROWS = 2000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- the layout ------------------------------------------------------------------------------------
 COMMON_COLUMNS = ("kind", "origin", "minutes_number", "minutes_date", "reference", "note", "kk_number")
@@ -486,45 +482,7 @@ def upload_errors(*, upload: ProposalUpload) -> QuerySet[ProposalUploadError]:
 ERRORS_HEADER = ("row", "column", "code", "message", "value")
 
 
-# --- writing workbooks -------------------------------------------------------------------------------
-@dataclass
-class Sheet:
-    title: str
-    header: Sequence[str]
-    rows: Iterable[Sequence[Any]]
-    widths: Sequence[int] = ()
-    text_columns: bool = False  # format every column as Text, for what the user types in
-
-
-def write_xlsx(fh: IO[bytes], sheets: Sequence[Sheet]) -> None:
-    """Workbooks in openpyxl's write-only mode. Text stays text: a 16-digit NIK keeps every digit,
-    and a value starting with "=" is never taken for a formula."""
-    wb = Workbook(write_only=True)
-    for sheet in sheets:
-        ws = wb.create_sheet(sheet.title)
-        for i, width in enumerate(sheet.widths, start=1):
-            dim = ws.column_dimensions[get_column_letter(i)]
-            dim.width = width
-            if sheet.text_columns:
-                dim.number_format = "@"
-        ws.append(_cells(ws, sheet.header))
-        for values in sheet.rows:
-            ws.append(_cells(ws, values))
-    wb.save(fh)
-
-
-def _cells(ws: Any, values: Sequence[Any]) -> list[Any]:
-    out: list[Any] = []
-    for value in values:
-        if isinstance(value, str):
-            cell = WriteOnlyCell(ws, value=value)
-            cell.data_type = "s"
-            out.append(cell)
-        else:
-            out.append(value)
-    return out
-
-
+# --- the template ----------------------------------------------------------------------------------
 def _examples(district: str) -> list[list[str]]:
     """Example rows: a new family of two, an address change, a deactivation."""
     kk = kk_for(district_code=district, record_date=dt.date(2019, 7, 1), serial=1)
@@ -560,26 +518,30 @@ def _code_rows() -> list[list[str]]:
 
 
 def template_workbook(*, district_code: str) -> bytes:
-    """The upload template: an empty sheet to fill, an example, the columns and the codes."""
+    """The upload template: an empty sheet to fill (columns formatted as Text, so a 16-digit NIK
+    keeps its digits), an example, the columns and the codes. Every value is text the code writes."""
     docs = {c.name: c.doc for c in (*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS)} | COLUMN_DOCS
     kinds = {col: sorted(str(k) for k, cols in KIND_COLUMNS.items() if col in cols) for col in KNOWN_COLUMNS}
+    guide = [
+        [c, str(docs.get(c, "")), "semua" if c in COMMON_COLUMNS else ", ".join(kinds[c])]
+        for c in KNOWN_COLUMNS
+    ]
+    wide = [18] * len(TEMPLATE_COLUMNS)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, header, rows, widths in (
+        ("Usulan", TEMPLATE_COLUMNS, [], wide),
+        ("Contoh", TEMPLATE_COLUMNS, _examples(district_code), wide),
+        ("Petunjuk", ("kolom", "isi", "dipakai untuk"), guide, (22, 90, 60)),
+        ("Kode", ("kolom", "kode", "arti"), _code_rows(), (18, 20, 50)),
+    ):
+        ws = wb.create_sheet(title)
+        for row in (header, *rows):
+            ws.append(list(row))
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+            if title == "Usulan":
+                ws.column_dimensions[get_column_letter(i)].number_format = "@"
     buf = io.BytesIO()
-    widths = [18] * len(TEMPLATE_COLUMNS)
-    write_xlsx(
-        buf,
-        [
-            Sheet("Usulan", TEMPLATE_COLUMNS, [], widths, text_columns=True),
-            Sheet("Contoh", TEMPLATE_COLUMNS, _examples(district_code), widths),
-            Sheet(
-                "Petunjuk",
-                ("kolom", "isi", "dipakai untuk"),
-                [
-                    [c, str(docs.get(c, "")), "semua" if c in COMMON_COLUMNS else ", ".join(kinds[c])]
-                    for c in KNOWN_COLUMNS
-                ],
-                (22, 90, 60),
-            ),
-            Sheet("Kode", ("kolom", "kode", "arti"), _code_rows(), (18, 20, 50)),
-        ],
-    )
+    wb.save(buf)
     return buf.getvalue()

@@ -8,8 +8,7 @@ decided there (a record outside the jurisdiction raises NotInJurisdiction, answe
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.db.models.fields.json import KT
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
@@ -31,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, can, ensure_can
 from sejahtera.common.errors import DomainError, NotInJurisdiction, PermissionRefused
-from sejahtera.common.views import csv_response, stamp
+from sejahtera.common.views import XLSX_TYPE, csv_response, stamp, xlsx_response
 from sejahtera.registry import codes
 from sejahtera.registry import selectors as registry_selectors
 from sejahtera.registry.models import Household, Person
@@ -525,15 +524,7 @@ def proposal_export(request: HttpRequest) -> HttpResponseBase:
     filename = f"usulan-{user.jurisdiction_code or 'nasional'}-{stamp()}.{fmt}"
     if fmt == "csv":
         return csv_response(filename, EXPORT_HEADER, rows)
-    return _xlsx_response(filename, [bulk.Sheet("Usulan", EXPORT_HEADER, rows)])
-
-
-def _xlsx_response(filename: str, sheets: Sequence[bulk.Sheet]) -> FileResponse:
-    # Written to a temporary file on disk (openpyxl finishes the zip at the end), then streamed.
-    fh = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    bulk.write_xlsx(fh, sheets)
-    fh.seek(0)
-    return FileResponse(fh, as_attachment=True, filename=filename, content_type=bulk.XLSX_TYPE)
+    return xlsx_response(filename, sheet="Usulan", header=EXPORT_HEADER, rows=rows)
 
 
 # --- a new proposal ---------------------------------------------------------------------------------
@@ -693,7 +684,7 @@ def proposal_upload_template(request: HttpRequest) -> HttpResponse:
     ensure_can(user, Action.PROPOSAL_VIEW)
     code = user.jurisdiction_code
     content = bulk.template_workbook(district_code=code[:6] if len(code) >= 6 else "320405")
-    response = HttpResponse(content, content_type=bulk.XLSX_TYPE)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = 'attachment; filename="templat-usulan.xlsx"'
     return response
 
