@@ -280,6 +280,7 @@ def test_a_district_officer_names_the_village_of_a_new_household(client, distric
     url = reverse("updates:proposal_new") + "?jenis=NEW_HOUSEHOLD"
     outside = client.post(url, _new_household_post(village_code=VILLAGE_B))
     assert outside.status_code == 400 and not Proposal.objects.exists()
+    assert "wilayah kewenangan" in outside.context["entry"].main.errors["village_code"][0]
     response = client.post(url, _new_household_post(village_code=VILLAGE))
     assert response.status_code == 302
     assert Proposal.objects.get().village_id == VILLAGE
@@ -478,6 +479,20 @@ def test_an_unreadable_upload_is_refused_whole(client, village_operator):
     assert response.status_code == 400
     assert "kolom wajib tidak ada" in response.context["form"].errors["file"][0]
     assert not ProposalUpload.objects.exists()
+
+
+def test_a_district_officer_uploads_for_a_village_of_its_own(client, district_a):
+    hh = household(village_id=VILLAGE)
+    content = f"kind,origin,kk_number,inactive_reason\nDEACTIVATE,RT_RW,{hh.kk_number},NOT_FOUND\n".encode()
+    client.force_login(district_a)
+    url = reverse("updates:proposal_upload")
+    outside = client.post(url, {"file": SimpleUploadedFile("u.csv", content), "village_code": VILLAGE_B})
+    assert outside.status_code == 400
+    assert "di luar wilayah kewenangan" in outside.context["form"].errors["village_code"][0]
+    assert not ProposalUpload.objects.exists()
+    response = client.post(url, {"file": SimpleUploadedFile("u.csv", content), "village_code": VILLAGE})
+    assert response.status_code == 302
+    assert Proposal.objects.get().village_id == VILLAGE
 
 
 def test_an_upload_elsewhere_is_not_found(client, village_operator, operator_b):

@@ -29,10 +29,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, can, ensure_can
-from sejahtera.common.errors import DomainError, NotInJurisdiction, PermissionRefused
+from sejahtera.common.errors import DomainError, NotInJurisdiction
 from sejahtera.common.views import XLSX_TYPE, csv_response, stamp, xlsx_response
 from sejahtera.registry import codes
 from sejahtera.registry import selectors as registry_selectors
+from sejahtera.registry.imports.readers import FileRejected
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.views import Fact, FactGroup
 
@@ -48,6 +49,7 @@ from ..forms import (
 )
 from ..models import ApprovalDecision, Proposal, QACase, VerificationTask
 from ..services.proposals import NEEDS_PERSON
+from ._edge import actor, export_format, refusal_status
 
 K = Proposal.Kind
 S = Proposal.Status
@@ -55,11 +57,6 @@ S = Proposal.Status
 SEARCH_RESULTS = 20
 UPLOAD_ERRORS_SHOWN = 200
 UPLOADS_LISTED = 10
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # login_required ran first
-    return request.user
 
 
 # --- presenting a proposal ----------------------------------------------------------------------------
@@ -398,7 +395,7 @@ def _filtered(user: User, form: ProposalFilterForm) -> QuerySet[Proposal]:
 @login_required
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     form = ProposalFilterForm(request.GET)
     page = Paginator(_filtered(user, form), settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -513,11 +510,9 @@ def export_rows(qs: QuerySet[Proposal]) -> Iterator[tuple[Any, ...]]:
 @login_required
 @require_GET
 def proposal_export(request: HttpRequest) -> HttpResponseBase:
-    user = _actor(request)
+    user = actor(request)
     form = ProposalFilterForm(request.GET)
-    fmt = request.GET.get("format", "csv")
-    if fmt not in ("csv", "xlsx"):
-        raise DomainError(gettext("Format ekspor harus csv atau xlsx."))
+    fmt = export_format(request)
     if not form.is_valid():
         raise DomainError(gettext("Saringan tidak sah; perbaiki di halaman daftar usulan."))
     rows = export_rows(_filtered(user, form))
@@ -583,7 +578,7 @@ def _new_context(user: User, request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_new(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     ensure_can(user, Action.PROPOSAL_SUBMIT)
     context = _new_context(user, request)
     if context["step"] != "form":
@@ -605,12 +600,15 @@ def proposal_new(request: HttpRequest) -> HttpResponse:
                 proposal = services.proposal_submit(actor=user, data=entry.to_input(village_code=village))
             except services.ProposalRefused as e:
                 entry.refuse(e)
-            except PermissionRefused:
-                raise
+            except NotInJurisdiction as e:
+                # The family came through the scoped search: only a typed village code can lie
+                # outside the jurisdiction here, and it is the form's error.
+                entry.main.add_error(
+                    "village_code" if "village_code" in entry.main.fields else None, e.message
+                )
             except DomainError as e:
                 entry.main.add_error(None, e.message)
-                # Only a typed village code can lie outside the jurisdiction here: a form error.
-                status = 400 if isinstance(e, NotInJurisdiction) else e.status_code
+                status = refusal_status(e)
             else:
                 messages.success(
                     request,
@@ -631,7 +629,7 @@ def _upload_param(user: User, raw: str | None) -> Any:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_upload(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     uploads = bulk.upload_list(user=user)
     ask_village = len(user.jurisdiction_code) != 10
     form = ProposalUploadForm(ask_village=ask_village)
@@ -649,10 +647,11 @@ def proposal_upload(request: HttpRequest) -> HttpResponse:
                     content=upload_file.read(),
                     village_code=form.cleaned_data.get("village_code") or user.jurisdiction_code,
                 )
-            except PermissionRefused:
-                raise
-            except DomainError as e:
+            except FileRejected as e:
                 form.add_error("file", e.message)
+            except DomainError as e:
+                form.add_error("village_code" if ask_village else None, e.message)
+                status = refusal_status(e)
             else:
                 messages.success(
                     request,
@@ -680,7 +679,7 @@ def proposal_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def proposal_upload_template(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     ensure_can(user, Action.PROPOSAL_VIEW)
     code = user.jurisdiction_code
     content = bulk.template_workbook(district_code=code[:6] if len(code) >= 6 else "320405")
@@ -692,7 +691,7 @@ def proposal_upload_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def proposal_upload_errors(request: HttpRequest) -> HttpResponseBase:
-    upload = _upload_param(_actor(request), request.GET.get("unggahan"))
+    upload = _upload_param(actor(request), request.GET.get("unggahan"))
     if upload is None:
         raise Http404(gettext("Pilih unggahan."))
     rows = bulk.upload_errors(upload=upload).values_list(*bulk.ERRORS_HEADER)
@@ -703,7 +702,7 @@ def proposal_upload_errors(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     p = selectors.proposal_get(user=user, proposal_id=proposal_id)
     return render(request, "updates/proposal_detail.html", _detail_context(user, p, WithdrawForm()))
 
@@ -711,18 +710,16 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     p = selectors.proposal_get(user=user, proposal_id=proposal_id)
     form = WithdrawForm(request.POST)
     status = 400
     if form.is_valid():
         try:
             services.proposal_withdraw(actor=user, proposal_id=p.pk, reason=form.cleaned_data["reason"])
-        except (PermissionRefused, NotInJurisdiction):
-            raise
         except DomainError as e:
             form.add_error(None, e.message)
-            status = e.status_code  # a move the proposal's state forbids: 409
+            status = refusal_status(e)  # a move the proposal's state forbids: 409
         else:
             messages.success(request, gettext("Usulan #%(n)d ditarik.") % {"n": p.pk})
             return redirect("updates:proposal_detail", proposal_id=p.pk)

@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, ensure_can
-from sejahtera.common.errors import DomainError, NotInJurisdiction, PermissionRefused
+from sejahtera.common.errors import DomainError
 
 from .. import selectors, services
 from ..forms import VerificationForm, correction_form
 from ..models import VerificationTask
-from .proposals import _actor, family_label, proposal_data, proposal_facts
+from ._edge import actor, refusal_status
+from .proposals import family_label, proposal_data, proposal_facts
 
 
 # --- the queue -------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def _item(task: VerificationTask, user: User, now: dt.datetime) -> QueueItem:
 @login_required
 @require_GET
 def verification_queue(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     mine_only = request.GET.get("saya") == "1"
     tasks = selectors.task_queue(user=user, mine_only=mine_only)
     page = Paginator(tasks, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -87,13 +88,12 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def verification_claim(request: HttpRequest, task_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     task = selectors.task_get(user=user, task_id=task_id)
     try:
         services.task_claim(actor=user, task_id=task.pk)
-    except (PermissionRefused, NotInJurisdiction):
-        raise
     except DomainError as e:
+        refusal_status(e)  # a refusal of role or place goes on to the middleware
         messages.error(request, e.message)
         return redirect("updates:verification_queue")
     messages.success(request, gettext("Tugas usulan #%(n)d Anda ambil.") % {"n": task.proposal_id})
@@ -108,7 +108,7 @@ def _photos(form: VerificationForm) -> list[services.Photo]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verification_task(request: HttpRequest, task_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = actor(request)
     task = selectors.task_get(user=user, task_id=task_id)
     ensure_can(user, Action.VERIFY)
     p = task.proposal
@@ -132,11 +132,9 @@ def verification_task(request: HttpRequest, task_id: int) -> HttpResponse:
                     notes=form.cleaned_data["notes"],
                     corrections={corrections.part: entered} if entered else {},
                 )
-            except (PermissionRefused, NotInJurisdiction):
-                raise
             except DomainError as e:
                 form.add_error(None, e.message)
-                status = e.status_code  # a maker-checker refusal stays a 403, shown on the form
+                status = refusal_status(e)  # a maker-checker refusal stays a 403, shown on the form
             else:
                 done = selectors.proposal_get(user=user, proposal_id=p.pk)
                 messages.success(
@@ -162,7 +160,7 @@ def verification_task(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def verification_photo(request: HttpRequest, photo_id: int) -> FileResponse:
-    photo = selectors.photo_get(user=_actor(request), photo_id=photo_id)
+    photo = selectors.photo_get(user=actor(request), photo_id=photo_id)
     root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
     file = (root / photo.path).resolve()
     if not file.is_relative_to(root) or not file.is_file():
