@@ -35,6 +35,12 @@ _MENU: tuple[tuple[Any, str, Action | None], ...] = (
     (_("Impor"), "registry:import_list", Action.REGISTRY_IMPORT),
     (_("Usulan"), "updates:proposal_list", Action.PROPOSAL_VIEW),
     (_("Verifikasi"), "updates:verification_queue", Action.VERIFY),
+    (_("Pengesahan"), "updates:approval_list", Action.APPROVE_DISTRICT),
+    (_("Pengesahan"), "updates:approval_list", Action.APPROVE_PROVINCE),
+    (_("Penjaminan mutu"), "updates:qa_list", Action.QA_REVIEW),
+    (_("Rilis"), "updates:release_list", Action.RELEASE_VIEW),
+    (_("Peristiwa kependudukan"), "updates:event_list", Action.EVENTS_APPLY),
+    (_("Evaluasi mingguan"), "updates:evaluation", Action.EVALUATION_VIEW),
     (_("Log audit"), "common:audit_list", Action.AUDIT_VIEW),
 )
 

@@ -26,18 +26,16 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, can, ensure_can
-from sejahtera.accounts.scoping import in_jurisdiction
 from sejahtera.common.errors import DomainError
 from sejahtera.common.views import stamp
 from sejahtera.regions.selectors import region_names
 
 from .. import exports, jobs, selectors, services
 from ..models import Release, ReleaseChange
-from ._edge import actor, export_format, refusal_status
+from ._edge import actor, export_format, refusal_status, region_param, region_up
 
 RELEASES_PER_PAGE = 20
 CHANGES_PER_PAGE = 50
-REGION_LENGTHS = (2, 4, 6, 10)
 
 
 class BuildForm(forms.Form):
@@ -132,13 +130,10 @@ class DiffFilter:
 
 
 def _diff_filter(user: User, params: QueryDict) -> DiffFilter:
-    region = params.get("region", "").strip()
-    if not (region.isdigit() and len(region) in REGION_LENGTHS and in_jurisdiction(user, region)):
-        region = ""
     change = params.get("change", "")
     after = params.get("after", "")
     return DiffFilter(
-        region=region,
+        region=region_param(user, params.get("region")),
         change=change if change in ReleaseChange.Change.values else "",
         after=int(after) if after.isdigit() else 0,
     )
@@ -151,14 +146,6 @@ def _region_rows(user: User, release: Release, region: str) -> list[RegionRow]:
         RegionRow(c.code, names.get(c.code, ""), c.added, c.removed, c.changed, len(c.code) < 10)
         for c in counts
     ]
-
-
-def _region_up(user: User, region: str) -> str | None:
-    """The region one level up from `region`, within the jurisdiction ('' = all of it; None = none)."""
-    if not region or len(region) <= len(user.jurisdiction_code):
-        return None
-    parent = region[: REGION_LENGTHS[REGION_LENGTHS.index(len(region)) - 1]] if len(region) > 2 else ""
-    return parent if len(parent) > len(user.jurisdiction_code) else ""
 
 
 def _detail_context(request: HttpRequest, release: Release, **forms_: Any) -> dict[str, Any]:
@@ -180,7 +167,7 @@ def _detail_context(request: HttpRequest, release: Release, **forms_: Any) -> di
     context.update(
         regions=_region_rows(user, release, f.region),
         region_name=region_names([f.region]).get(f.region, "") if f.region else "",
-        region_up=_region_up(user, f.region),
+        region_up=region_up(user, f.region),
         changes=rows[:CHANGES_PER_PAGE],
         next_after=rows[CHANGES_PER_PAGE - 1].pk if len(rows) > CHANGES_PER_PAGE else None,
         timings=[(TIMING_LABELS.get(k, k), v) for k, v in (release.timings or {}).items()],
