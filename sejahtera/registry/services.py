@@ -323,3 +323,13 @@ def system_user() -> User:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def command_user(username: str | None) -> User:
+    """The actor of a command-line operation: the active user named by --user, else the system user."""
+    if not username:
+        return system_user()
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise DomainError(f"no active user {username!r}")
+    return user

@@ -24,7 +24,7 @@ UNKNOWN_NIK = "3204051705800999"
 
 
 def head(hh) -> Person:
-    return Person.objects.filter(household=hh).order_by("id").first()
+    return Person.objects.filter(household=hh).order_by("id")[0]
 
 
 def deaths_csv(*people: Person, extra: str = "") -> bytes:

@@ -15,7 +15,7 @@ from sejahtera.common.errors import DomainError
 from sejahtera.common.views import csv_lines
 from sejahtera.registry.models import ImportJob
 from sejahtera.registry.selectors import import_job_errors
-from sejahtera.registry.services import import_run, import_submit, system_user
+from sejahtera.registry.services import command_user, import_run, import_submit
 
 ERROR_HEADER = ("file", "row", "column", "code", "message", "value", "severity")
 
@@ -85,12 +85,10 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _actor(self, username: str | None) -> User:
-        if not username:
-            return system_user()
         try:
-            return User.objects.get(username=username, is_active=True)
-        except User.DoesNotExist as exc:
-            raise CommandError(f"no active user {username!r}") from exc
+            return command_user(username)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
 
     def _write_errors(self, job: ImportJob, path: Path) -> None:
         # The same CSV as the web download: cells that a spreadsheet would run as formulas are
