@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
 from sejahtera.registry.identifiers import kk_for, nik_for
+from sejahtera.registry.models import Household, Person
+from sejahtera.registry.tests.factories import HouseholdFactory, PersonFactory
 from sejahtera.updates import services
 from sejahtera.updates.models import ApprovalDecision, Proposal, VerificationTask
+
+
+def household(**kw: Any) -> Household:
+    """A registry household (factory_boy, typed for mypy)."""
+    return cast(Household, HouseholdFactory(**kw))
+
+
+def person(**kw: Any) -> Person:
+    """A registry person (factory_boy, typed for mypy)."""
+    return cast(Person, PersonFactory(**kw))
+
 
 # A 1x1 JPEG header is enough for the type check (the service reads the first bytes).
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

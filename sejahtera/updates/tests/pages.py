@@ -3,27 +3,17 @@ a village operator of region B, and a proposal here and one there."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from sejahtera.accounts.models import User
-from sejahtera.registry.models import Household, Person
-from sejahtera.registry.tests.factories import HouseholdFactory, PersonFactory
 from sejahtera.updates.models import Proposal
 
 from .factories import propose
 
 VILLAGE = "3204052001"  # the village operator's, in district_a's regency and the verifier's district
 VILLAGE_B = "3273011001"  # Kota Bandung: outside district_a's, the operator's and the verifier's reach
-
-
-def household(**kw: Any) -> Household:
-    return cast(Household, HouseholdFactory(**kw))
-
-
-def person(**kw: Any) -> Person:
-    return cast(Person, PersonFactory(**kw))
 
 
 # Registered under their short names; a test module imports the functions (their own names differ,

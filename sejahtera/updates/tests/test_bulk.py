@@ -17,7 +17,8 @@ from sejahtera.registry.imports.readers import FileRejected
 from sejahtera.updates import bulk
 from sejahtera.updates.models import Proposal, ProposalUploadError
 
-from .pages import VILLAGE, household, person
+from .factories import household, person
+from .pages import VILLAGE
 
 pytestmark = pytest.mark.django_db
 

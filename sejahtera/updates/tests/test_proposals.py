@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from sejahtera.common.errors import NotInJurisdiction, PermissionRefused
 from sejahtera.common.models import AuditEntry
-from sejahtera.registry.tests.factories import HouseholdFactory, PersonFactory
 from sejahtera.updates import services
 from sejahtera.updates.models import Proposal, VerificationTask
 
-from .factories import new_family, propose
+from .factories import household, new_family, person, propose
 
 pytestmark = pytest.mark.django_db
 VILLAGE = "3204052001"
@@ -36,12 +35,12 @@ def test_a_new_family_becomes_a_task_for_the_districts_verifiers(village_operato
     task = VerificationTask.objects.get(proposal=p)
     assert (task.status, task.round, task.district_code) == ("OPEN", 1, "320405")
     entry = AuditEntry.objects.get(action="proposal.submit", object_id=str(p.pk))
-    assert entry.region_code == VILLAGE and entry.after["kind"] == "NEW_HOUSEHOLD"
+    assert entry.region_code == VILLAGE and (entry.after or {})["kind"] == "NEW_HOUSEHOLD"
 
 
 def test_verification_is_due_in_30_days_and_an_objection_in_14(village_operator, settings):
     settings.UPDATES_OBJECTION_DAYS = 14
-    hh = PersonFactory(household__village_id=VILLAGE).household
+    hh = person(household__village_id=VILLAGE).household
     usual = propose(village_operator)
     objection = propose(
         village_operator,
@@ -101,15 +100,15 @@ def test_a_new_family_with_bad_data_is_refused_naming_the_field(village_operator
 
 
 def test_a_family_already_registered_is_not_proposed_again(village_operator):
-    existing = HouseholdFactory(village_id=VILLAGE)
+    existing = household(village_id=VILLAGE)
     payload = new_family(VILLAGE)
     payload["household"]["kk_number"] = existing.kk_number
     assert _refused(village_operator, payload=payload).code == "KK_REGISTERED"
 
 
 def test_changes_name_their_household_in_the_village_and_are_not_proposed_twice(village_operator):
-    hh = PersonFactory(household__village_id=VILLAGE).household
-    elsewhere = HouseholdFactory(village_id="3204052002")
+    hh = person(household__village_id=VILLAGE).household
+    elsewhere = household(village_id="3204052002")
     e = _refused(
         village_operator, kind="HOUSEHOLD_CHANGE", household_id=elsewhere.pk, payload={"changes": {"rt": "9"}}
     )
@@ -124,7 +123,7 @@ def test_changes_name_their_household_in_the_village_and_are_not_proposed_twice(
 
 
 def test_a_change_to_nothing_is_refused(village_operator):
-    hh = HouseholdFactory(village_id=VILLAGE)
+    hh = household(village_id=VILLAGE)
     assert (
         _refused(village_operator, kind="HOUSEHOLD_CHANGE", household_id=hh.pk, payload={}).code
         == "NO_CHANGE"
@@ -132,13 +131,13 @@ def test_a_change_to_nothing_is_refused(village_operator):
 
 
 def test_reactivation_needs_an_inactive_family_and_deactivation_a_reason(village_operator):
-    hh = HouseholdFactory(village_id=VILLAGE)
+    hh = household(village_id=VILLAGE)
     assert _refused(village_operator, kind="REACTIVATE", household_id=hh.pk).code == "HOUSEHOLD_STATUS"
     assert _refused(village_operator, kind="DEACTIVATE", household_id=hh.pk).code == "REASON_REQUIRED"
 
 
 def test_a_move_needs_a_known_other_village(village_operator):
-    hh = HouseholdFactory(village_id=VILLAGE)
+    hh = household(village_id=VILLAGE)
     assert _refused(
         village_operator, kind="MOVE", household_id=hh.pk, target_village_code="3204059999"
     ).code == ("VILLAGE_UNKNOWN")
@@ -148,12 +147,12 @@ def test_a_move_needs_a_known_other_village(village_operator):
 
 
 def test_member_changes_name_an_active_member_of_the_family(village_operator):
-    person = PersonFactory(household__village_id=VILLAGE)
-    other = PersonFactory(household__village_id=VILLAGE)
+    member = person(household__village_id=VILLAGE)
+    other = person(household__village_id=VILLAGE)
     e = _refused(
         village_operator,
         kind="MEMBER_REMOVE",
-        household_id=person.household_id,
+        household_id=member.household_id,
         person_id=other.pk,
         inactive_reason="OTHER",
     )
@@ -170,7 +169,7 @@ def test_the_submitting_office_withdraws_with_a_reason(village_operator):
 
 
 def test_an_objection_not_verified_in_time_lapses(village_operator, central, settings):
-    hh = PersonFactory(household__village_id=VILLAGE).household
+    hh = person(household__village_id=VILLAGE).household
     objection = propose(
         village_operator,
         kind="DEACTIVATE",

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sejahtera.common.errors import (
@@ -15,11 +16,10 @@ from sejahtera.common.errors import (
     TransitionNotAllowed,
 )
 from sejahtera.registry.models import Household, Person
-from sejahtera.registry.tests.factories import HouseholdFactory, PersonFactory
 from sejahtera.updates import selectors, services
 from sejahtera.updates.models import Proposal, Release, ReleaseChange, ReleaseHousehold, ReleasePerson
 
-from .factories import approve, new_family, propose, verify
+from .factories import approve, household, new_family, person, propose, verify
 
 pytestmark = pytest.mark.django_db
 VILLAGE = "3204052001"
@@ -41,6 +41,11 @@ def approved(operator, verifier, district, **kw) -> Proposal:
     return p
 
 
+def proposal_sources(p: Proposal) -> Q:
+    """The household a NEW_HOUSEHOLD proposal created (known once it is applied)."""
+    return Q(pk__in=Proposal.objects.filter(pk=p.pk).values("household_id"))
+
+
 def build_and_publish(builder, publisher, months_back: int = 0) -> Release:
     release = services.release_build(actor=builder, period=period(months_back))
     return services.release_publish(
@@ -49,10 +54,10 @@ def build_and_publish(builder, publisher, months_back: int = 0) -> Release:
 
 
 def family(village: str = VILLAGE, members: int = 2) -> Household:
-    hh = HouseholdFactory(village_id=village)
-    PersonFactory(household=hh)
+    hh = household(village_id=village)
+    person(household=hh)
     for _ in range(members - 1):
-        PersonFactory(household=hh, relationship="CHILD", birth_date=dt.date(2010, 1, 1))
+        person(household=hh, relationship="CHILD", birth_date=dt.date(2010, 1, 1))
     return hh
 
 
@@ -107,7 +112,7 @@ def test_the_verifiers_corrections_win(village_operator, verifier, district_a, c
     )
     approve(district_a, p)
     services.release_build(actor=central, period=period())
-    hh = Household.objects.get(pk=Proposal.objects.get(pk=p.pk).household_id)
+    hh = Household.objects.get(proposal_sources(p))
     assert (hh.floor_type, hh.address) == (4, "Kp. Baru RT 3")
 
 
@@ -146,7 +151,7 @@ def test_a_change_the_registry_can_no_longer_take_is_a_conflict(
 ):
     p = approved(village_operator, verifier, district_a)
     # Meanwhile the same KK was registered another way: the proposal cannot apply.
-    HouseholdFactory(village_id=VILLAGE, kk_number=p.payload["household"]["kk_number"])
+    household(village_id=VILLAGE, kk_number=p.payload["household"]["kk_number"])
     release = services.release_build(actor=central, period=period())
     p.refresh_from_db()
     assert p.status == "CONFLICT" and "sudah aktif" in p.outcome
@@ -268,7 +273,7 @@ def test_a_discarded_draft_leaves_its_changes_for_the_next_release(
     assert not ReleaseHousehold.objects.filter(release=draft).exists()
     nxt = build_and_publish(central, central_publisher)
     assert nxt.number == draft.number + 1
-    hh_id = Proposal.objects.get(pk=p.pk).household_id
+    hh_id = Proposal.objects.values_list("household_id", flat=True).get(pk=p.pk)
     assert ReleaseChange.objects.filter(release=nxt, household_id=hh_id, change="ADDED").exists()
 
 

@@ -21,7 +21,7 @@ from sejahtera.updates.services._base import move
 
 pytestmark = pytest.mark.django_db
 
-EXPECTED: dict[type, dict[str, set[str]]] = {
+EXPECTED: dict[Any, dict[str, set[str]]] = {
     Proposal: {
         "SUBMITTED": {"VERIFIED", "NOT_CONFIRMED", "QA_REVIEW", "LAPSED", "WITHDRAWN"},
         "RETURNED": {"VERIFIED", "NOT_CONFIRMED", "QA_REVIEW", "WITHDRAWN"},
@@ -55,7 +55,7 @@ def test_the_tables_are_the_ones_written_here():
         assert set(table) == set(model.Status.values), model.__name__
 
 
-def _pairs(allowed: bool) -> list[tuple[type, str, str]]:
+def _pairs(allowed: bool) -> list[tuple[Any, str, str]]:
     out = []
     for model, table in EXPECTED.items():
         for src in model.Status.values:
@@ -65,7 +65,7 @@ def _pairs(allowed: bool) -> list[tuple[type, str, str]]:
     return out
 
 
-def _id(pair: tuple[type, str, str]) -> str:
+def _id(pair: tuple[Any, str, str]) -> str:
     return f"{pair[0].__name__}:{pair[1]}->{pair[2]}"
 
 

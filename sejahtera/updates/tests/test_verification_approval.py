@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from sejahtera.common.errors import DomainError, MakerCheckerViolation, NotInJurisdiction, PermissionRefused
 from sejahtera.common.models import AuditEntry
-from sejahtera.registry.tests.factories import PersonFactory
 from sejahtera.updates import services
 from sejahtera.updates.models import QACase, VerificationPhoto, VerificationTask
 
-from .factories import JPEG, approve, new_family, propose, verify
+from .factories import JPEG, approve, new_family, person, propose, verify
 
 pytestmark = pytest.mark.django_db
 VILLAGE = "3204052001"
@@ -84,7 +83,7 @@ def test_not_found_closes_the_proposal(village_operator, verifier):
 
 
 def test_a_deactivation_is_borne_out_when_the_family_is_not_eligible(village_operator, verifier):
-    hh = PersonFactory(household__village_id=VILLAGE).household
+    hh = person(household__village_id=VILLAGE).household
     p = propose(village_operator, kind="DEACTIVATE", household_id=hh.pk, inactive_reason="NOT_ELIGIBLE")
     verify(verifier, p, result="NOT_ELIGIBLE")
     p.refresh_from_db()
@@ -92,7 +91,7 @@ def test_a_deactivation_is_borne_out_when_the_family_is_not_eligible(village_ope
     q = propose(
         village_operator,
         kind="DEACTIVATE",
-        household_id=PersonFactory().household_id,
+        household_id=person().household_id,
         inactive_reason="OTHER",
     )
     verify(verifier, q, result="CONFIRMED")  # found, and eligible as registered: the removal is not borne out
@@ -143,7 +142,7 @@ def test_the_reviewer_upholds_and_the_proposal_goes_on(village_operator, verifie
 
 
 def test_the_reviewer_reverses_and_the_proposal_is_closed(village_operator, verifier, qa_reviewer):
-    hh = PersonFactory(household__village_id=VILLAGE).household
+    hh = person(household__village_id=VILLAGE).household
     p = propose(
         village_operator,
         kind="DEACTIVATE",

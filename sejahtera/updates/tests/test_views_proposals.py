@@ -19,8 +19,8 @@ from sejahtera.registry.identifiers import kk_for, nik_for
 from sejahtera.updates import bulk
 from sejahtera.updates.models import Proposal, ProposalUpload, ProposalUploadError
 
-from .factories import propose, verify
-from .pages import VILLAGE, VILLAGE_B, foreign_fixture, household, mine_fixture, operator_b_fixture, person  # noqa: F401 (fixtures)
+from .factories import household, person, propose, verify
+from .pages import VILLAGE, VILLAGE_B, foreign_fixture, mine_fixture, operator_b_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

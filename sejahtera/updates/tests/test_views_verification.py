@@ -15,8 +15,8 @@ from django.utils import timezone
 from sejahtera.accounts.models import User
 from sejahtera.updates.models import Proposal, VerificationPhoto, VerificationTask
 
-from .factories import JPEG, propose, verify
-from .pages import VILLAGE_B, foreign_fixture, household, mine_fixture, operator_b_fixture, person  # noqa: F401 (fixtures)
+from .factories import JPEG, household, propose, verify
+from .pages import VILLAGE_B, foreign_fixture, mine_fixture, operator_b_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
