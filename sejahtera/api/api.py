@@ -26,6 +26,8 @@ from sejahtera.registry.identifiers import kk_check, nik_check
 from sejahtera.registry.models import Household, Person
 
 from . import schemas
+from .paging import keyset_page
+from .updates_api import router as updates_router
 
 
 class RoleSessionAuth(SessionAuth):
@@ -109,6 +111,9 @@ api = NinjaAPI(
 )
 
 
+api.add_router("", updates_router)  # events, releases (updates_api.py)
+
+
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
@@ -133,13 +138,8 @@ def household_list(request: HttpRequest, params: Query[schemas.HouseholdListPara
     filters = selectors.HouseholdFilter(
         q=params.q, region=params.region or "", status=params.status.value if params.status else ""
     )
-    qs: QuerySet[Household] = selectors.household_list(user=_user(request), filters=filters).order_by("id")
-    if params.after_id is not None:
-        qs = qs.filter(id__gt=params.after_id)
-    rows = list(qs[: params.limit + 1])
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    return {"items": rows, "next_after_id": rows[-1].id if more else None}
+    qs: QuerySet[Household] = selectors.household_list(user=_user(request), filters=filters)
+    return keyset_page(qs, after_id=params.after_id, limit=params.limit)
 
 
 @api.get(

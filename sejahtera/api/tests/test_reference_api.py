@@ -230,6 +230,10 @@ class TestDocs:
             "/api/v1/regions/search",
             "/api/v1/nik/check",
             "/api/v1/kk/check",
+            "/api/v1/events",
+            "/api/v1/releases",
+            "/api/v1/releases/{number}",
+            "/api/v1/releases/{number}/changes",
         }
         limit = next(p for p in paths["/api/v1/households"]["get"]["parameters"] if p["name"] == "limit")
         assert limit["schema"]["maximum"] == 500
