@@ -4,8 +4,11 @@ maker-checker rule."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
+from django.db import connection
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from sejahtera.accounts.models import User
@@ -54,6 +57,44 @@ def move(
         after={"status": to, **(extra or {})},
         reason=reason,
     )
+
+
+def bulk_set(
+    model: type[Model], objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 2000
+) -> None:
+    """Save `fields` of many rows, each with its own values (bulk paths: a release applying 50,000
+    proposals, a file of population events).
+
+    PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch, joined on the primary key, so the cost
+    grows with the rows. Django's bulk_update writes a CASE with one branch per row for every
+    field: the server tests up to batch-size branches per row and Python builds an expression per
+    value, which made it most of a release build at 10^6 households (docs/performance.md).
+    Elsewhere (SQLite) bulk_update."""
+    if not objs or not fields:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, list(fields), batch_size=500)
+        return
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    columns: list[Field[Any, Any]] = [pk, *(cast("Field[Any, Any]", meta.get_field(name)) for name in fields)]
+    qn = connection.ops.quote_name
+    table, key = qn(meta.db_table), qn(str(pk.column))
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
+    sets = ", ".join(f"{qn(str(f.column))} = v.{qn(str(f.column))}" for f in columns[1:])
+    names = ", ".join(qn(str(f.column)) for f in columns)
+    with connection.cursor() as cur:
+        for start in range(0, len(objs), batch_size):
+            chunk = objs[start : start + batch_size]
+            params = [
+                f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in chunk for f in columns
+            ]
+            cur.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(chunk))}) AS v({names}) "
+                f"WHERE {table}.{key} = v.{key}",
+                params,
+            )
 
 
 def ensure_not_maker(actor: User, *makers: Any, what: str) -> None:

@@ -25,7 +25,7 @@ from sejahtera.registry.models import Household, Person
 
 from ..fields import model_values
 from ..models import Proposal, Release, VerificationTask
-from ._base import now
+from ._base import bulk_set, now
 
 K = Proposal.Kind
 S = Proposal.Status
@@ -233,7 +233,7 @@ def _write(b: Batch) -> None:
     for hfields, rows in by_fields.items():
         for row in rows:
             row.updated_at = b.at
-        Household.objects.bulk_update(rows, [*sorted(hfields), "updated_at"], batch_size=500)
+        bulk_set(Household, rows, [*sorted(hfields), "updated_at"])
     p_by_fields: dict[frozenset[str], list[Person]] = defaultdict(list)
     for pk, fields in b.person_fields.items():
         if fields:
@@ -241,7 +241,7 @@ def _write(b: Batch) -> None:
     for pfields, prow in p_by_fields.items():
         for person in prow:
             person.updated_at = b.at
-        Person.objects.bulk_update(prow, [*sorted(pfields), "updated_at"], batch_size=500)
+        bulk_set(Person, prow, [*sorted(pfields), "updated_at"])
     if b.new_households:
         created = Household.objects.bulk_create([hh for _p, hh, _m in b.new_households], batch_size=1000)
         members = []
@@ -253,10 +253,10 @@ def _write(b: Batch) -> None:
         Person.objects.bulk_create(members, batch_size=1000)
     if b.new_members:
         Person.objects.bulk_create([person for _p, person in b.new_members], batch_size=1000)
-    Proposal.objects.bulk_update(
+    bulk_set(
+        Proposal,
         b.applied + b.conflicts,
         ["status", "release", "applied_at", "household", "outcome", "updated_at"],
-        batch_size=500,
     )
 
 

@@ -31,7 +31,7 @@ from sejahtera.registry.identifiers import nik_check
 from sejahtera.registry.models import Household, Person
 
 from ..models import PopulationEvent
-from ._base import now
+from ._base import bulk_set, now
 
 E = PopulationEvent.Kind
 ACTIVE = codes.RecordStatus.ACTIVE
@@ -194,10 +194,16 @@ class State:
 def _load(events: list[Parsed]) -> State:
     niks = {e.nik for e in events if e.nik}
     kks = {e.kk_number for e in events if e.kk_number}
-    by_nik: dict[str, Person] = {}
-    # Active rows last, so that they win over inactive ones of the same NIK.
-    for p in Person.objects.select_for_update().filter(nik__in=niks).order_by("id"):
-        if p.nik not in by_nik or p.status == ACTIVE or by_nik[p.nik].status != ACTIVE:
+    # Active persons through the partial unique index on NIK; a NIK with no active person, the
+    # latest record. That second lookup has no index (NIK is indexed for active persons only), so
+    # it is made only for the events that read an inactive record: not for births, whose NIK must
+    # simply not be active.
+    by_nik: dict[str, Person] = {
+        p.nik: p for p in Person.objects.select_for_update().filter(nik__in=niks, status=ACTIVE)
+    }
+    rest = {e.nik for e in events if e.nik and e.kind != E.BIRTH and e.nik not in by_nik}
+    if rest:
+        for p in Person.objects.select_for_update().filter(nik__in=rest).order_by("id"):
             by_nik[p.nik] = p
     hh_ids = {p.household_id for p in by_nik.values()}
     households = Household.objects.select_for_update().in_bulk(hh_ids)
@@ -394,7 +400,14 @@ def _apply_batch(
             event_id__in=[p.event_id for p in parsed]
         )
     }
-    state = _load(parsed)
+    # Registry rows only for the events not applied before (a file sent twice loads nothing).
+    state = _load(
+        [
+            e
+            for e in parsed
+            if (prior := known.get(e.event_id)) is None or prior.status != PopulationEvent.Status.APPLIED
+        ]
+    )
     seen: set[str] = set()
     to_create: list[PopulationEvent] = []
     to_update: list[PopulationEvent] = []
@@ -431,11 +444,11 @@ def _apply_batch(
         if entry.object_id == "" and ev.person is None:
             ev.person = state.by_nik[ev.nik]
     PopulationEvent.objects.bulk_create(to_create, batch_size=1000)
-    PopulationEvent.objects.bulk_update(
+    bulk_set(
+        PopulationEvent,
         to_update,
         ["kind", "nik", "kk_number", "occurred_on", "data", "status", "reason_code", "reason", "person",
          "household", "applied_at", "region_code", "attempts"],
-        batch_size=500,
     )  # fmt: skip
     audit_record_many(
         actor=actor,
@@ -462,14 +475,14 @@ def _write_registry(state: State, at: dt.datetime) -> None:
         p.updated_at = at
         groups.setdefault(frozenset(names), []).append(p)
     for pnames, rows in groups.items():
-        Person.objects.bulk_update(rows, [*sorted(pnames), "updated_at"], batch_size=500)
+        bulk_set(Person, rows, [*sorted(pnames), "updated_at"])
     hh_groups: dict[frozenset[str], list[Household]] = {}
     for pk, names in state.hh_fields.items():
         h = state.households[pk]
         h.updated_at = at
         hh_groups.setdefault(frozenset(names), []).append(h)
     for hnames, hrows in hh_groups.items():
-        Household.objects.bulk_update(hrows, [*sorted(hnames), "updated_at"], batch_size=500)
+        bulk_set(Household, hrows, [*sorted(hnames), "updated_at"])
     if state.new_persons:
         Person.objects.bulk_create(state.new_persons, batch_size=1000)
 

@@ -223,7 +223,14 @@ def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
         with transaction.atomic():
             t = time.perf_counter()
             step("Menyusun potret keluarga", 40)
+            if connection.vendor == "postgresql":
+                # Room to count the members of a national registry in memory (4 MB spills to disk).
+                _execute("SET LOCAL work_mem = '256MB'", None)
             households = _execute(_snapshot_households_sql(), [release.pk])
+            if connection.vendor == "postgresql":
+                # The statistics know only the earlier releases: without this the planner expects one
+                # row for the new release and joins it by a million index probes (persons, diff).
+                _execute("ANALYZE updates_releasehousehold", None)
             timings["snapshot_households"] = round(time.perf_counter() - t, 3)
             t = time.perf_counter()
             step("Menyusun potret anggota", 60)
