@@ -61,6 +61,8 @@ PROPOSALS = {
 EVENTS = {"deaths": 8_000, "births": 6_000, "family_moves": 3_000, "person_moves": 3_000}
 NEW_FAMILY_SIZE = 3
 MINUTES = "BA/BENCH/2026"
+# The server settings that move these numbers, recorded with them.
+SETTINGS = ["autovacuum", "shared_buffers", "work_mem", "max_wal_size", "synchronous_commit", "jit"]
 
 # The snapshot's two SELECTs (updates/services/releases.py) into bare tables: no index, no
 # constraint, no other statement around them.
@@ -582,11 +584,18 @@ def bench(meter: Meter) -> dict[str, Any]:
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         server = cur.fetchone()[0]
+    settings = dict(
+        fetch(
+            f"SELECT name, setting FROM pg_settings WHERE name IN ({', '.join(['%s'] * len(SETTINGS))})",
+            SETTINGS,
+        )
+    )
     return {
         "date": today.isoformat(),
         "machine": f"{platform.node()} {os.cpu_count()} cores, "
         f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
         f"PostgreSQL {server}",
+        "server_settings": settings,
         "households_generated": N,
         "proposals": proposals,
         "events": events,
