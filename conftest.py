@@ -45,6 +45,17 @@ def _tasks_run_inline(settings):
 
 
 @pytest.fixture(autouse=True)
+def _indonesian_first():
+    """Each test starts in Indonesian: a request that switched to English leaves English active in
+    the thread, which would change the labels later tests read."""
+    from django.utils import translation
+
+    translation.activate("id")
+    yield
+    translation.activate("id")
+
+
+@pytest.fixture(autouse=True)
 def _private_files_in_tmp(settings, tmp_path):
     """Verification photos and uploads go to the test's own folder, not var/."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

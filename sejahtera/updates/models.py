@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sejahtera.regions.models import Region
 from sejahtera.registry import codes
@@ -458,8 +459,8 @@ class ReleaseChange(models.Model):
     """One line of a release's diff against the previous published release."""
 
     class Change(models.TextChoices):
-        ADDED = "ADDED", _("Masuk")
-        REMOVED = "REMOVED", _("Keluar")
+        ADDED = "ADDED", pgettext_lazy("release diff", "Masuk")
+        REMOVED = "REMOVED", pgettext_lazy("release diff", "Keluar")
         CHANGED = "CHANGED", _("Berubah")
 
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -493,7 +494,7 @@ class PopulationEvent(models.Model):
     class Kind(models.TextChoices):
         BIRTH = "LAHIR", _("Kelahiran")
         DEATH = "MATI", _("Kematian")
-        MOVE_OUT = "PINDAH", _("Pindah")
+        MOVE_OUT = "PINDAH", pgettext_lazy("population event", "Pindah")
         MOVE_IN = "DATANG", _("Datang")
 
     class Status(models.TextChoices):
