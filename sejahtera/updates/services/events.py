@@ -185,7 +185,9 @@ class State:
     active_members: Counter[int] = field(default_factory=Counter)
 
     def touch_person(self, p: Person, *names: str) -> None:
-        self.person_fields.setdefault(p.pk, set()).update(names)
+        # A person born earlier in this batch is not in the table yet: the insert writes its values.
+        if p.pk is not None:
+            self.person_fields.setdefault(p.pk, set()).update(names)
 
     def touch_household(self, h: Household, *names: str) -> None:
         self.hh_fields.setdefault(h.pk, set()).update(names)

@@ -103,6 +103,18 @@ def test_an_unknown_nik_is_reported_kept_and_tried_again(central):
     assert (event.status, event.attempts) == ("APPLIED", 2)
 
 
+def test_a_birth_and_a_death_of_the_same_child_in_one_file(central):
+    hh = family(members=1)
+    born = baby(hh, serial=79)
+    result = apply(
+        central, [born, {"event_id": "D-79", "kind": "MATI", "nik": born["nik"], "date": "2026-09-02"}]
+    )
+    assert (result.applied, result.rejected) == (2, 0)
+    child = Person.objects.get(nik=born["nik"])
+    assert (child.status, child.death_date) == ("DECEASED", dt.date(2026, 9, 2))
+    assert PopulationEvent.objects.get(event_id="D-79").person_id == child.pk
+
+
 def test_a_birth_adds_a_member_to_the_family(central):
     hh = family(members=1)
     apply(central, [baby(hh, serial=78)])
