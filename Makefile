@@ -40,7 +40,7 @@ worker: install
 
 # The whole suite on the database DATABASE_URL names (SQLite when unset).
 test: install
-	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
