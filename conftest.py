@@ -62,10 +62,10 @@ def _private_files_in_tmp(settings, tmp_path):
     settings.UPLOAD_DIR = tmp_path / "uploads"
 
 
-def _user(username: str, role: str, code: str = ""):
+def _user(username: str, role: str, code: str = "", channel: str = ""):
     from sejahtera.accounts.models import User
 
-    user = User(username=username, role=role, jurisdiction_id=code or None)
+    user = User(username=username, role=role, jurisdiction_id=code or None, payment_channel=channel)
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -103,7 +103,18 @@ def auditor(db):
 
 @pytest.fixture
 def payment_channel(db):
-    return _user("bank", "PAYMENT_CHANNEL")
+    return _user("bank", "PAYMENT_CHANNEL", channel="BRI")
+
+
+@pytest.fixture
+def program_manager(db):
+    return _user("pengelola", "PROGRAM_MANAGER")
+
+
+@pytest.fixture
+def program_checker(db):
+    """A second program manager: who approves a payment batch is not who made it."""
+    return _user("pengelola_2", "PROGRAM_MANAGER")
 
 
 @pytest.fixture

@@ -51,6 +51,9 @@ class User(AbstractUser):
         related_name="+",
         db_column="jurisdiction_code",
     )
+    # A payment channel's user (a bank, the post office) sees only its own channel's batches:
+    # payments.models.Channel; blank for every other role.
+    payment_channel = models.CharField(max_length=8, blank=True)
 
     @property
     def jurisdiction_code(self) -> str:

@@ -26,6 +26,15 @@ class Action(StrEnum):
     RELEASE_PUBLISH = "release.publish"
     EVENTS_APPLY = "events.apply"
     EVALUATION_VIEW = "evaluation.view"
+    TARGETING_VIEW = "targeting.view"
+    TARGETING_MANAGE = "targeting.manage"
+    PROGRAM_VIEW = "program.view"
+    PROGRAM_MANAGE = "program.manage"
+    ENROLLMENT_EXIT = "program.exit"
+    PAYMENT_VIEW = "payment.view"
+    PAYMENT_MANAGE = "payment.manage"
+    PAYMENT_STATUS_IMPORT = "payment.status_import"
+    REALISATION_VIEW = "payment.realisation"
 
 
 _ALL_STAFF: set[str] = {str(r) for r in Role} - {Role.PAYMENT_CHANNEL}
@@ -64,6 +73,34 @@ ALLOWED: dict[Action, set[str]] = {
         Role.DISTRICT_OFFICER,
         Role.AUDITOR,
         Role.QA_REVIEWER,
+    },
+    # Targeting (issue 4 §1): the central data team keeps the scoring models; who activates a
+    # version is not who wrote it.
+    Action.TARGETING_VIEW: _ALL_STAFF - {Role.SOCIAL_WORKER, Role.DISASTER_COORDINATOR},
+    Action.TARGETING_MANAGE: {Role.CENTRAL_DATA},
+    # Programs and payments (issue 4 §2-§5): the program manager runs periods and batches (one
+    # makes a batch, another approves it); regions see their own enrolment, entitlements and
+    # reconciliation; a channel sees its own batches and sends their status files back.
+    Action.PROGRAM_VIEW: {
+        Role.CENTRAL_DATA,
+        Role.PROGRAM_MANAGER,
+        Role.PROVINCE_OFFICER,
+        Role.DISTRICT_OFFICER,
+        Role.VILLAGE_OPERATOR,
+        Role.AUDITOR,
+    },
+    Action.PROGRAM_MANAGE: {Role.PROGRAM_MANAGER},
+    # A withdrawal is requested and confirmed by the district office, verified by a second officer.
+    Action.ENROLLMENT_EXIT: {Role.DISTRICT_OFFICER, Role.PROGRAM_MANAGER},
+    Action.PAYMENT_VIEW: {Role.PROGRAM_MANAGER, Role.PAYMENT_CHANNEL, Role.AUDITOR, Role.CENTRAL_DATA},
+    Action.PAYMENT_MANAGE: {Role.PROGRAM_MANAGER},
+    Action.PAYMENT_STATUS_IMPORT: {Role.PAYMENT_CHANNEL, Role.PROGRAM_MANAGER},
+    Action.REALISATION_VIEW: {
+        Role.CENTRAL_DATA,
+        Role.PROGRAM_MANAGER,
+        Role.PROVINCE_OFFICER,
+        Role.DISTRICT_OFFICER,
+        Role.AUDITOR,
     },
 }
 

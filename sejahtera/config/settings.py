@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "sejahtera.accounts",
     "sejahtera.registry",
     "sejahtera.updates",
+    "sejahtera.targeting",
+    "sejahtera.programs",
+    "sejahtera.payments",
     "sejahtera.api",
 ]
 
@@ -169,5 +172,11 @@ UPDATES_OBJECTION_DAYS = int(os.environ.get("SEJAHTERA_OBJECTION_DAYS", "14"))
 # Periods before 2025 are monthly, as the Kepmensos of 2021-2024 were (DOMAIN.md §3).
 RELEASE_CADENCE = os.environ.get("SEJAHTERA_RELEASE_CADENCE", "quarterly")
 # Dotted paths of callables run on a release after its snapshot is written and before its diff
-# (targeting fills score and decile there, once it exists): fn(release) -> None.
-RELEASE_BUILD_HOOKS: list[str] = [h for h in os.environ.get("SEJAHTERA_RELEASE_HOOKS", "").split(",") if h]
+# (targeting scores the households and ranks them into deciles there): fn(release) -> None.
+RELEASE_BUILD_HOOKS: list[str] = [
+    h
+    for h in os.environ.get(
+        "SEJAHTERA_RELEASE_HOOKS", "sejahtera.targeting.services.score_release_hook"
+    ).split(",")
+    if h
+]

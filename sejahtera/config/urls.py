@@ -10,6 +10,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sejahtera.regions.urls")),
     path("", include("sejahtera.registry.urls")),
     path("", include("sejahtera.updates.urls")),
+    path("", include("sejahtera.targeting.urls")),
+    path("", include("sejahtera.programs.urls")),
+    path("", include("sejahtera.payments.urls")),
 ]
 
 # The Django admin (superusers managing accounts) is off unless switched on: its login page has no

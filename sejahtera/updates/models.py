@@ -412,9 +412,7 @@ class ReleaseHousehold(models.Model):
     province_code = models.CharField(max_length=2)
     members = models.PositiveSmallIntegerField()
     welfare_status = models.PositiveSmallIntegerField(null=True)
-    # Filled by targeting (poverty score and welfare decile) when it runs on the release.
-    score = models.IntegerField(null=True)
-    decile = models.PositiveSmallIntegerField(null=True)
+    # The poverty score and welfare deciles are targeting's, in targeting.HouseholdScore.
     # The latest change to the household or one of its members: a different version is a change.
     version = models.DateTimeField()
 

@@ -1,7 +1,7 @@
 """Determination (penetapan): build, publish or discard a numbered release of the registry.
 
 A build applies the approved proposals, writes the snapshot of active households and persons
-with two INSERT ... SELECT statements, runs the configured hooks (targeting's score and decile),
+with two INSERT ... SELECT statements, runs the configured hooks (targeting's score and deciles),
 and writes the diff against the last published release with one more. Publication freezes it:
 database triggers refuse any UPDATE of a snapshot row or of a published release.
 """
@@ -63,9 +63,9 @@ def _snapshot_households_sql() -> str:
     return f"""
         INSERT INTO updates_releasehousehold
             (release_id, household_id, kk_number, village_code, district_code, regency_code,
-             province_code, members, welfare_status, score, decile, version)
+             province_code, members, welfare_status, version)
         SELECT %s, h.id, h.kk_number, h.village_code, h.district_code, h.regency_code,
-               h.province_code, m.n, h.welfare_status, NULL, NULL, {_greatest("h.updated_at", "m.v")}
+               h.province_code, m.n, h.welfare_status, {_greatest("h.updated_at", "m.v")}
         FROM registry_household h
         JOIN (SELECT household_id, COUNT(*) AS n, MAX(updated_at) AS v
               FROM registry_person WHERE status = 'ACTIVE' GROUP BY household_id) m
