@@ -1,4 +1,6 @@
 from django.urls import URLPattern
 
+from .views import batches
+
 app_name = "payments"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [*batches.ROUTES]

@@ -1,4 +1,6 @@
 from django.urls import URLPattern
 
+from .views import models
+
 app_name = "targeting"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [*models.ROUTES]

@@ -1,0 +1,5 @@
+"""Pages (placeholder until filled)."""
+
+from django.urls import URLPattern
+
+ROUTES: list[URLPattern] = []
