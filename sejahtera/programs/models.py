@@ -153,6 +153,8 @@ class Enrollment(models.Model):
         ProgramRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     exited_at = models.DateTimeField(null=True, blank=True)
+    # Why a manager graduated the family, or the withdrawal's reason (a run's exits need none).
+    exit_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [

@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ('exit_reason', models.CharField(blank=True, choices=[('NOT_IN_RELEASE', 'Tidak ada lagi dalam rilis DTKS'), ('NOT_ELIGIBLE', 'Tidak lagi memenuhi syarat'), ('GRADUATED', 'Graduasi (keluar dari kemiskinan)'), ('WITHDRAWN', 'Mengundurkan diri'), ('DUPLICATE', 'Ganda'), ('DECEASED', 'Pengurus meninggal, tanpa anggota lain')], max_length=16)),
                 ('exit_period', models.CharField(blank=True, max_length=7)),
                 ('exited_at', models.DateTimeField(blank=True, null=True)),
+                ('exit_note', models.CharField(blank=True, max_length=500)),
                 ('household', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household')),
                 ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.program')),
             ],
