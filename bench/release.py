@@ -69,8 +69,7 @@ SETTINGS = ["autovacuum", "shared_buffers", "work_mem", "max_wal_size", "synchro
 BARE_HOUSEHOLDS = """
     CREATE TABLE bench_bare_hh AS
     SELECT 0 AS release_id, h.id AS household_id, h.kk_number, h.village_code, h.district_code,
-           h.regency_code, h.province_code, m.n AS members, h.welfare_status, NULL::integer AS score,
-           NULL::smallint AS decile, GREATEST(h.updated_at, m.v) AS version
+           h.regency_code, h.province_code, m.n AS members, h.welfare_status, GREATEST(h.updated_at, m.v) AS version
     FROM registry_household h
     JOIN (SELECT household_id, COUNT(*) AS n, MAX(updated_at) AS v
           FROM registry_person WHERE status = 'ACTIVE' GROUP BY household_id) m

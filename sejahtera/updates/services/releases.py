@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils.module_loading import import_string
 
 from sejahtera.accounts.models import User
@@ -139,6 +139,11 @@ def _run_hooks(release: Release) -> None:
         import_string(path)(release)
 
 
+def _move_release(release: Release, **kwargs: Any) -> None:
+    """A release's move: national (no region), named "Rilis" in refusals and the audit log."""
+    move(release, entity="Rilis", object_type="release", region_code="", **kwargs)
+
+
 def _last_published() -> Release | None:
     return Release.objects.filter(status=RS.PUBLISHED).order_by("-number").first()
 
@@ -244,10 +249,12 @@ def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
             step("Membandingkan dengan rilis sebelumnya", 85)
             # With no published release before it, every household is new (old = 0 matches nothing).
             _execute(DIFF_SQL, {"new": release.pk, "old": release.previous_id or 0})
-            counts = {
-                c: ReleaseChange.objects.filter(release=release, change=c).count()
-                for c in ReleaseChange.Change
-            }
+            counts = dict.fromkeys(ReleaseChange.Change, 0) | dict(
+                ReleaseChange.objects.filter(release=release)
+                .values("change")
+                .annotate(n=Count("id"))
+                .values_list("change", "n")
+            )
             timings["diff"] = round(time.perf_counter() - t, 3)
             release.refresh_from_db()
             release.households, release.persons = households, persons
@@ -257,13 +264,10 @@ def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
             release.proposals_applied, release.proposals_conflicted = applied, conflicts
             release.built_at = now()
             release.phase, release.progress, release.timings = "Selesai", 100, timings
-            move(
+            _move_release(
                 release,
                 to=RS.DRAFT,
                 actor=actor,
-                entity="Rilis",
-                object_type="release",
-                region_code="",
                 extra={
                     "households": households,
                     "persons": persons,
@@ -291,13 +295,10 @@ def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
         with transaction.atomic():
             failed = Release.objects.select_for_update().get(pk=release.pk)
             failed.error_message = str(e)[:2000]
-            move(
+            _move_release(
                 failed,
                 to=RS.FAILED,
                 actor=actor,
-                entity="Rilis",
-                object_type="release",
-                region_code="",
                 reason=failed.error_message,
                 fields=("error_message",),
             )
@@ -328,13 +329,10 @@ def release_publish(*, actor: User, number: int, decree_number: str) -> Release:
     release.decree_number = decree_number.strip()
     release.published_by = actor
     release.published_at = now()
-    move(
+    _move_release(
         release,
         to=RS.PUBLISHED,
         actor=actor,
-        entity="Rilis",
-        object_type="release",
-        region_code="",
         extra={"decree_number": release.decree_number},
         fields=("decree_number", "published_by", "published_at"),
     )
@@ -349,13 +347,10 @@ def release_discard(*, actor: User, number: int, reason: str) -> Release:
     if not reason.strip():
         raise DomainError("Alasan pembatalan wajib diisi.")
     release = Release.objects.select_for_update().get(number=number)
-    move(
+    _move_release(
         release,
         to=RS.DISCARDED,
         actor=actor,
-        entity="Rilis",
-        object_type="release",
-        region_code="",
         reason=reason,
     )
     for model in (ReleaseChange, ReleasePerson, ReleaseHousehold):
