@@ -16,17 +16,33 @@ from django.utils.translation import gettext as _
 from sejahtera.common.errors import DomainError
 
 from .models import Program, ProgramParameter
-from .rules import FAMILY_RULES, MEMBER_RULES, PERS, RULES, Disbursement, schedule
+from .rules import (
+    FAMILY_RULES,
+    MEMBER_RULES,
+    PERS,
+    RULES,
+    Disbursement,
+    HouseholdFacts,
+    InputError,
+    ProgramResult,
+    YearResult,
+    evaluate_year,
+    schedule,
+    simulation_from_document,
+)
 
 __all__ = [
     "Disbursement",
+    "InputError",
     "InvalidParams",
     "NoParameter",
     "disbursements_in_force",
     "parameter_for",
     "parameters_in_year",
+    "program_year",
     "schedule",
     "short_source",
+    "simulate",
     "validate_params",
 ]
 
@@ -286,3 +302,59 @@ def validate_params(doc: Any) -> dict[str, Any]:
     if errors:
         raise InvalidParams(errors)
     return dict(doc)
+
+
+# --- simulation (`sejahtera benefits simulate`, the simulator page) --------------------------------------
+def program_year(program: Program, facts: HouseholdFacts, year: int) -> YearResult:
+    """Every disbursement of `year`, each under the parameter set in force on its first day."""
+    results: list[ProgramResult] = []
+    for row in parameters_in_year(program, year):
+        periods = [d.period for d in disbursements_in_force(row, year)]
+        results += evaluate_year(
+            program.code, row.params, facts, year, source=short_source(row.legal_source), periods=periods
+        ).disbursements
+    return YearResult(program=program.code, year=year, disbursements=sorted(results, key=lambda r: r.period))
+
+
+def result_json(result: ProgramResult) -> dict[str, Any]:
+    return {
+        "tahap": result.tahap,
+        "month": result.period,
+        "eligible": result.eligible,
+        "amount": result.amount,
+        "components": [
+            {"component": c.code, "label": c.label, "count": c.count, "amount": c.amount}
+            for c in result.components
+        ],
+    }
+
+
+def simulate(doc: Any) -> dict[str, Any]:
+    """What the families of a simulation document receive: per program, eligibility and reasons at the
+    document's period, every disbursement of its year, the annual sum (docs/benefits-simulate.md).
+    InputError names a bad field."""
+    sim = simulation_from_document(doc)
+    known = {p.code: p for p in Program.objects.filter(code__in=sim.programs)}
+    for i, code in enumerate(sim.programs):
+        if code not in known:
+            all_codes = ", ".join(Program.objects.order_by("code").values_list("code", flat=True))
+            raise InputError(f"programs[{i}]: unknown program {code} (known: {all_codes})")
+    year = int(sim.period[:4])
+    out: dict[str, Any] = {}
+    for code in sim.programs:
+        result = program_year(known[code], sim.facts, year)
+        at = result.covering(sim.period)
+        if at is None:
+            reasons = [
+                _("Tidak ada parameter program %(code)s yang berlaku pada tahun %(year)d.")
+                % {"code": code, "year": year}
+            ]
+        else:
+            reasons = [str(r) for r in at.reasons]
+        out[code] = {
+            "eligible": bool(at and at.eligible),
+            "reasons": reasons,
+            "per_tahap": [result_json(r) for r in result.disbursements],
+            "annual": result.annual,
+        }
+    return {"period": sim.period, "programs": out}

@@ -13,6 +13,7 @@ district officer can answer a family's "why do we receive Rp X" line by line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -430,3 +431,134 @@ def _evaluate(
         say(_("Tahap %(t)d (%(p)s): tidak memenuhi syarat, Rp0") % {"t": d.tahap, "p": d.period})
     result.reasons = reasons
     return result
+
+
+# --- the simulator's input (`sejahtera benefits simulate`, docs/benefits-simulate.md) -------------------
+class InputError(ValueError):
+    """A simulation input that is not as documented: the message names the field and the reason."""
+
+
+@dataclass(frozen=True)
+class Simulation:
+    period: str
+    facts: HouseholdFacts
+    programs: list[str]
+
+
+_MEMBER_FIELDS = {
+    "nik",
+    "name",
+    "birth_date",
+    "sex",
+    "relationship",
+    "pregnant",
+    "school_level",
+    "disability",
+    "alive",
+}
+_PROGRAM_FIELD = re.compile(r"^[A-Z][A-Z0-9_]{0,11}$")
+MAX_MEMBERS = 30
+
+
+def _date(value: Any, key: str) -> dt.date:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"{key}: not a date (YYYY-MM-DD)")
+
+
+def _choice(value: Any, key: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise InputError(f"{key}: must be one of {'|'.join(choices)}")
+    return str(value)
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{key}: must be true or false")
+    return value
+
+
+def _codes(value: Any, key: str) -> list[str]:
+    if not isinstance(value, list):
+        raise InputError(f"{key}: must be a list of program codes")
+    for i, code in enumerate(value):
+        if not isinstance(code, str) or not _PROGRAM_FIELD.match(code):
+            raise InputError(f"{key}[{i}]: not a program code (e.g. PKH)")
+    return list(value)
+
+
+def simulation_from_document(doc: Any) -> Simulation:
+    """The simulator's JSON document as facts; InputError naming the first bad field."""
+    if not isinstance(doc, Mapping):
+        raise InputError("(document): must be a JSON object")
+    for key in doc:
+        if key not in ("period", "household", "programs", "enrolled_in"):
+            raise InputError(f"{key}: unknown field")
+    if "period" not in doc:
+        raise InputError("period: required")
+    period = doc["period"]
+    try:
+        parse_period(period if isinstance(period, str) else "")
+    except ValueError:
+        raise InputError("period: not a period (YYYY-MM)") from None
+    hh = doc.get("household")
+    if not isinstance(hh, Mapping):
+        raise InputError("household: required, a JSON object")
+    for key in hh:
+        if key not in ("region", "decile", "members", "enrolled_in"):
+            raise InputError(f"household.{key}: unknown field")
+    region = hh.get("region", "")
+    if not isinstance(region, str) or not (
+        region == "" or (region.isdigit() and len(region) in (2, 4, 6, 10))
+    ):
+        raise InputError("household.region: not a region code (2, 4, 6 or 10 digits)")
+    decile = hh.get("decile")
+    if decile is not None and (
+        not isinstance(decile, int) or isinstance(decile, bool) or not 1 <= decile <= 10
+    ):
+        raise InputError("household.decile: must be a whole number 1..10 (or null: not scored)")
+    raw_members = hh.get("members")
+    if not isinstance(raw_members, list):
+        raise InputError("household.members: required, a list")
+    if len(raw_members) > MAX_MEMBERS:
+        raise InputError(f"household.members: at most {MAX_MEMBERS} members")
+    members: list[Member] = []
+    for i, m in enumerate(raw_members):
+        key = f"household.members[{i}]"
+        if not isinstance(m, Mapping):
+            raise InputError(f"{key}: must be a JSON object")
+        for field_name in m:
+            if field_name not in _MEMBER_FIELDS:
+                raise InputError(f"{key}.{field_name}: unknown field")
+        if "birth_date" not in m:
+            raise InputError(f"{key}.birth_date: required")
+        for text_field in ("nik", "name"):
+            if text_field in m and not isinstance(m[text_field], str):
+                raise InputError(f"{key}.{text_field}: must be a string")
+        members.append(
+            Member(
+                order=i + 1,
+                birth_date=_date(m["birth_date"], f"{key}.birth_date"),
+                sex=_choice(m.get("sex", "P"), f"{key}.sex", SEXES),
+                relationship=_choice(m.get("relationship", "OTHER"), f"{key}.relationship", RELATIONSHIPS),
+                pregnant=_bool(m.get("pregnant", False), f"{key}.pregnant"),
+                school_level=_choice(m.get("school_level", "NONE"), f"{key}.school_level", SCHOOL_LEVELS),
+                disability=_choice(m.get("disability", "NONE"), f"{key}.disability", DISABILITIES),
+                alive=_bool(m.get("alive", True), f"{key}.alive"),
+            )
+        )
+    if "programs" not in doc:
+        raise InputError("programs: required")
+    programs = _codes(doc["programs"], "programs")
+    if not programs:
+        raise InputError("programs: name at least one program")
+    enrolled = set(_codes(doc.get("enrolled_in", []), "enrolled_in"))
+    enrolled |= set(_codes(hh.get("enrolled_in", []), "household.enrolled_in"))
+    return Simulation(
+        period=period,
+        facts=HouseholdFacts(region=region, decile=decile, members=members, enrolled_in=frozenset(enrolled)),
+        programs=list(dict.fromkeys(programs)),
+    )
