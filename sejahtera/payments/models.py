@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,10 +55,12 @@ class PaymentBatch(models.Model):
     number = models.PositiveIntegerField(unique=True)
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
     period = models.CharField(max_length=7)
+    tahap = models.PositiveSmallIntegerField(default=0)  # the disbursement's number in the year
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     payments = models.IntegerField(default=0)
     total_amount = models.BigIntegerField(default=0)  # the control total, whole rupiah
+    reissues = models.IntegerField(default=0)  # of the payments, how many re-issue a failed one
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
@@ -71,6 +73,14 @@ class PaymentBatch(models.Model):
 
     class Meta:
         ordering = ["-number"]
+        constraints = [
+            # Maker-checker, held by the database too: the approver is never the maker.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="batch_approver_not_maker",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "period"], name="batch_program_period_idx")]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.program_id}/{self.period}/{self.channel}"
@@ -78,7 +88,11 @@ class PaymentBatch(models.Model):
 
 class Payment(models.Model):
     """One transfer of one entitlement. A failed or returned payment is re-issued once, in a later
-    batch; the database keeps at most one live payment per entitlement."""
+    batch; the database keeps at most one live payment per entitlement and one re-issue per payment.
+
+    What the channel is told (KK, recipient, NIK, account) is copied on the payment when the batch
+    is made, so that the approver approves exactly what is sent and the file can be produced again
+    byte for byte."""
 
     class Status(models.TextChoices):
         PENDING = "PENDING", _("Menunggu")
@@ -106,9 +120,15 @@ class Payment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=200, blank=True)
     status_date = models.DateField(null=True, blank=True)  # when the channel paid, failed or took it back
-    reissue_of = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissued_as"
+    # A ForeignKey with a partial unique constraint (not a OneToOneField): a re-issue whose batch
+    # was cancelled does not use up the one re-issue a failed payment gets.
+    reissue_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissues", db_index=False
     )
+    kk_number = models.CharField(max_length=16, blank=True)
+    recipient_name = models.CharField(max_length=100, blank=True)
+    recipient_nik = models.CharField(max_length=16, blank=True)
+    account_number = models.CharField(max_length=20, blank=True)  # bank channels only
     village_code = models.CharField(max_length=10)
     district_code = models.CharField(max_length=6)
     regency_code = models.CharField(max_length=4)
@@ -121,10 +141,16 @@ class Payment(models.Model):
                 condition=Q(status__in=["PENDING", "SENT", "PAID"]),
                 name="one_live_payment_per_entitlement",
             ),
+            models.UniqueConstraint(
+                fields=["reissue_of"],
+                condition=Q(reissue_of__isnull=False) & ~Q(status="CANCELLED"),
+                name="one_reissue_per_payment",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
         indexes = [
-            models.Index(fields=["batch", "status"], name="payment_batch_idx"),
+            # A batch's payments in key order: the export, the status import, the payments table.
+            models.Index(fields=["batch", "id"], name="payment_batch_idx"),
             models.Index(fields=["entitlement"], name="payment_entitlement_idx"),
             models.Index(fields=["regency_code", "status"], name="payment_region_idx"),
         ]
@@ -148,6 +174,9 @@ class StatusImport(models.Model):
     returned = models.IntegerField(default=0)
     unchanged = models.IntegerField(default=0)
     rejected = models.IntegerField(default=0)
+
+    # Not stored: set on the earlier import that status_import returns for the same file again.
+    duplicate = False
 
     class Meta:
         constraints = [
