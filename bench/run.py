@@ -6,8 +6,11 @@ database operation measured in the same run. Not part of `make test`.
 3. `sejahtera import` of the same files into an empty registry (staging, validation,
    constraints, indexes, promotion, audit) in a fresh database;
 4. the release cycle on the registry just imported (bench/release.py: events, proposals, build,
-   publish, diff, beside the bare snapshot statements);
-writes bench/results/import.json and release.json and prints Markdown tables for docs/performance.md.
+   publish, diff, beside the bare snapshot statements; the builds score the releases);
+5. targeting, programs and payments on the last release (bench/benefits.py: scoring, a PKH tahap
+   and a BPNT disbursement, payment batches and their files, beside the bare INSERT ... SELECT);
+writes bench/results/import.json, release.json and benefits.json and prints Markdown tables for
+docs/performance.md.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sejahtera_bench; the
 database is dropped and created), BENCH_HOUSEHOLDS (default 1000000).
@@ -234,11 +237,12 @@ def main() -> None:
 | import into an empty registry | {rows:,} | {imp_s:.1f} s | {round(rows / imp_s):,} | {imp_peak} MB (server {server.peak_mb} MB) | raw COPY {copy_s:.1f} s | {imp_s / copy_s:.1f}x |
 | re-import of the same files (changes nothing) | {rows:,} | {again_s:.1f} s | {round(rows / again_s):,} | - | raw COPY {copy_s:.1f} s | {again_s / copy_s:.1f}x |
 """)
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "release.py")],
-        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "sejahtera.config.settings"},
-        check=True,
-    )
+    for script in ("release.py", "benefits.py"):
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / script)],
+            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "sejahtera.config.settings"},
+            check=True,
+        )
 
 
 if __name__ == "__main__":
