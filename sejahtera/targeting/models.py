@@ -35,17 +35,27 @@ class ScoringModel(models.Model):
     legal_source = models.CharField(_("Dasar hukum / sumber"), max_length=300)
     # {"intercept": int, "terms": [term, ...], "provinces": {"91": {"intercept": int, "terms": [...]}}}
     # A term: {"variable": name, "points": {"code": int, ...}} for a coded column,
-    # {"variable": name, "per_unit": int, "max_units": int} for a count, or
-    # {"variable": name, "if_true": int} for a yes/no column. targeting.scoring documents the names.
+    # {"variable": name, "per_unit": int, "max_units": int} or {"variable": name, "at_least":
+    # [[threshold, points], ...]} for a number, {"variable": name, "if_true": int} for a yes/no.
+    # A province's terms replace the national term of the same variable there. targeting.scoring
+    # names the variables and validates the document; docs/targeting.md describes it.
+    # Frozen once the version leaves DRAFT (a database trigger refuses a change of the weights).
     weights = models.JSONField()
     effective_from = models.DateField(_("Berlaku sejak"))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the version the migrations install (targeting 0003), written by no user.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     activated_at = models.DateTimeField(null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-effective_from", "-id"]
@@ -62,7 +72,8 @@ class ScoringModel(models.Model):
 
 
 class ReleaseScoring(models.Model):
-    """That a release was scored, with which model, when and how long it took."""
+    """That a release was scored, with which model, when and how long it took (`seconds`, the
+    INSERT ... SELECT with its window functions: what bench/ reports)."""
 
     release = models.OneToOneField("updates.Release", on_delete=models.PROTECT, related_name="+")
     model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+")
@@ -80,8 +91,11 @@ class HouseholdScore(models.Model):
 
     release = models.ForeignKey("updates.Release", on_delete=models.PROTECT, related_name="+", db_index=False)
     household_id = models.BigIntegerField()
-    province_code = models.CharField(max_length=2)
+    # The household's region in the release snapshot: scoping is one equality, as for the snapshot.
+    village_code = models.CharField(max_length=10)
+    district_code = models.CharField(max_length=6)
     regency_code = models.CharField(max_length=4)
+    province_code = models.CharField(max_length=2)
     score = models.IntegerField()
     decile = models.PositiveSmallIntegerField()  # national, 1 = poorest tenth
     decile_province = models.PositiveSmallIntegerField()
