@@ -37,9 +37,11 @@ from release import RESULTS, Meter, execute, fetch
 PROGRAMS = ("PKH", "BPNT")
 
 BARE_SCORE = """
-    INSERT INTO bench_bare_score (release_id, household_id, province_code, regency_code, score, decile,
-                                  decile_province, decile_regency, criteria_mask, criteria_met)
-    SELECT release_id, household_id, province_code, regency_code, 0, 0, 0, 0, 0, 0
+    INSERT INTO bench_bare_score (release_id, household_id, village_code, district_code, regency_code,
+                                  province_code, score, decile, decile_province, decile_regency,
+                                  criteria_mask, criteria_met)
+    SELECT release_id, household_id, village_code, district_code, regency_code, province_code,
+           0, 0, 0, 0, 0, 0
     FROM updates_releasehousehold WHERE release_id = %s
 """
 BARE_ENTITLEMENTS = """

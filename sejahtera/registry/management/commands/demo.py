@@ -60,6 +60,8 @@ class Command(BaseCommand):
             # A second member of the central team: a release is published by someone other than its builder.
             ("penetap", Role.CENTRAL_DATA, ""),
             ("program", Role.PROGRAM_MANAGER, ""),
+            # A second program manager: a payment batch is approved by someone other than its maker.
+            ("program2", Role.PROGRAM_MANAGER, ""),
             ("provinsi", Role.PROVINCE_OFFICER, province),
             ("dinsos", Role.DISTRICT_OFFICER, region),
             ("dinsos2", Role.DISTRICT_OFFICER, SECOND_REGION),
@@ -82,6 +84,8 @@ class Command(BaseCommand):
             else:
                 user.set_password(password)
                 user.save(update_fields=["password"])
+            if username == "bank":  # the state bank paying into KKS accounts
+                User.objects.filter(username=username).update(payment_channel="BRI")
             where = Region.objects.get(code=code).name if code else "Nasional"
             lines.append(f"  {username:<12} {password:<14} {Role(role).label} — {where} {code}")
         text = "Demo users (username, password, role, jurisdiction):\n" + "\n".join(lines)
