@@ -213,6 +213,11 @@ MEMBERS_SQL = f"""
 """
 
 
+def period_start(period: str) -> dt.date:
+    """The first day of a release period YYYY-MM: the reference date of ages and of the model."""
+    return dt.date(int(period[:4]), int(period[5:7]), 1)
+
+
 def years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)

@@ -27,16 +27,14 @@ from sejahtera.updates.models import Release
 
 from . import scoring
 from .models import ReleaseScoring, ScoringModel
+from .scoring import period_start
+
+__all__ = ["period_start"]
 
 logger = logging.getLogger(__name__)
 MS = ScoringModel.Status
 # A release may be scored while it is built or waits as a draft; a published one is frozen.
 SCORABLE = (Release.Status.BUILDING, Release.Status.DRAFT)
-
-
-def period_start(period: str) -> dt.date:
-    """The first day of a release period YYYY-MM: the reference date of ages and of the model."""
-    return dt.date(int(period[:4]), int(period[5:7]), 1)
 
 
 def model_in_force(on: dt.date) -> ScoringModel | None:
