@@ -1,6 +1,6 @@
 from django.urls import URLPattern
 
-from .views import models
+from .views import deciles, models
 
 app_name = "targeting"
-urlpatterns: list[URLPattern] = [*models.ROUTES]
+urlpatterns: list[URLPattern] = [*models.ROUTES, *deciles.ROUTES]
