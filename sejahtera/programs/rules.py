@@ -209,7 +209,7 @@ def _amount_text(component: Mapping[str, Any], months: int, count: int = 1) -> s
     if count != 1:
         factors.append(str(count))
     factors.append(rupiah(unit))
-    if component["per"] == "month":
+    if component["per"] == "month" and months != 1:
         factors.append(_("%(m)d bulan") % {"m": months})
     total = _per_disbursement(component, months) * count
     return rupiah(total) if len(factors) == 1 else f"{' x '.join(factors)} = {rupiah(total)}"

@@ -192,6 +192,7 @@ def test_the_page_explains_a_stored_entitlement_line_by_line(client, central, di
     assert "Indeks dan Komponen Bantuan PKH" in html  # the legal source
     assert 'id="explain-differs"' not in html
     assert "ANAK SD" in html  # member 2 is named in the members table
+    assert html.index('id="program-PKH"') < html.index('id="program-BPNT"')  # its programs first
 
 
 def test_a_stored_amount_the_rules_do_not_give_is_a_visible_warning(client, central, district_a):

@@ -262,7 +262,8 @@ def household_benefits(request: HttpRequest, household_id: int) -> HttpResponse:
         {
             "household": hh,
             "period": period,
-            "blocks": list(blocks.values()),
+            # The programs the family is or was in first, then the others.
+            "blocks": sorted(blocks.values(), key=lambda b: (not (b.rows or b.enrollment), b.program.code)),
             "has_entitlements": bool(entitlements),
             "any_differs": any(r.differs for b in blocks.values() for r in b.rows),
             "latest_release": latest.release if latest is not None else None,
