@@ -35,7 +35,26 @@ def _regions_present(request):
         if not Region.objects.exists():
             regions_load()
             district_codes.cache_clear()
+        _reseed_data_migrations()
     yield
+
+
+# The rows data migrations write (the programs and their parameters, the default scoring model):
+# a transactional test's flush removes them like any other row.
+SEEDING_MIGRATIONS = (
+    "sejahtera.programs.migrations.0002_seed_programs",
+    "sejahtera.targeting.migrations.0003_default_model",
+)
+
+
+def _reseed_data_migrations() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEEDING_MIGRATIONS:
+        module = importlib.import_module(name)
+        (getattr(module, "seed", None) or module.forward)(apps, None)
 
 
 @pytest.fixture(autouse=True)

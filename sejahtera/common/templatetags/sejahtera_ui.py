@@ -41,6 +41,10 @@ _MENU: tuple[tuple[Any, str, Action | None], ...] = (
     (_("Rilis"), "updates:release_list", Action.RELEASE_VIEW),
     (_("Peristiwa kependudukan"), "updates:event_list", Action.EVENTS_APPLY),
     (_("Evaluasi mingguan"), "updates:evaluation", Action.EVALUATION_VIEW),
+    (_("Penargetan"), "targeting:model_list", Action.TARGETING_VIEW),
+    (_("Program bansos"), "programs:program_list", Action.PROGRAM_VIEW),
+    (_("Penyaluran"), "payments:batch_list", Action.PAYMENT_VIEW),
+    (_("Realisasi"), "payments:realisation", Action.REALISATION_VIEW),
     (_("Log audit"), "common:audit_list", Action.AUDIT_VIEW),
 )
 
@@ -67,6 +71,12 @@ ACTION_LABELS = {
     "person.status": _("Perubahan status penduduk"),
     "registry.import": _("Impor berkas"),
 }
+
+
+@register.filter
+def can_do(user: Any, action: str) -> bool:
+    """`{% if user|can_do:"program.view" %}`: the role may take the action (accounts.permissions)."""
+    return isinstance(user, User) and can(user, Action(action))
 
 
 @register.filter
