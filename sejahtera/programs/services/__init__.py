@@ -3,7 +3,7 @@ voluntary withdrawal (maker-checker), quotas. One module per topic; each functio
 operation in one transaction, audited."""
 
 from .enrollment import enrollment_graduate
-from .quotas import QuotaRowError, QuotaUploadRejected, quota_delete, quota_load, quota_set
+from .quotas import QuotaRowError, QuotaUploadRejected, quota_load, quota_set
 from .runs import programs_run, run_execute, run_start
 from .withdrawals import withdrawal_confirm, withdrawal_reject, withdrawal_request, withdrawal_verify
 
@@ -12,7 +12,6 @@ __all__ = [
     "QuotaUploadRejected",
     "enrollment_graduate",
     "programs_run",
-    "quota_delete",
     "quota_load",
     "quota_set",
     "run_execute",

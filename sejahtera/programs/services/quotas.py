@@ -109,27 +109,6 @@ def quota_set(
     return quota
 
 
-@transaction.atomic
-def quota_delete(*, actor: User, quota_id: int) -> None:
-    """Remove a quota row (the region then enrols nobody while the program has other rows that year)."""
-    ensure_can(actor, Action.PROGRAM_MANAGE)
-    quota = Quota.objects.select_for_update().select_related("program").get(pk=quota_id)
-    audit_record(
-        actor=actor,
-        action="quota.delete",
-        object_type="quota",
-        object_id=quota.pk,
-        region_code=quota.region_code,
-        before={
-            "program": quota.program.code,
-            "year": quota.year,
-            "region_code": quota.region_code,
-            "households": quota.households,
-        },
-    )
-    quota.delete()
-
-
 def _int(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.isascii() and text.isdigit() else None
