@@ -51,7 +51,11 @@ def batch_get(*, user: User, batch_id: int) -> PaymentBatch:
     """The batch if the user may see it: 403 for a role without PAYMENT_VIEW, 404 for a batch that
     does not exist or belongs to another channel."""
     ensure_can(user, Action.PAYMENT_VIEW)
-    batch = PaymentBatch.objects.select_related("program", "created_by", "approved_by").filter(pk=batch_id).first()
+    batch = (
+        PaymentBatch.objects.select_related("program", "created_by", "approved_by")
+        .filter(pk=batch_id)
+        .first()
+    )
     if batch is None:
         raise NotInJurisdiction("Batch tidak ditemukan.")
     ensure_sees_batch(user, batch)
@@ -107,7 +111,13 @@ def status_import_errors(imp: StatusImport) -> QuerySet[StatusImportError]:
 
 # --- reconciliation ---------------------------------------------------------------------------------
 # The region column one level below a region code ('' = the nation: provinces).
-_CHILD_FIELD = {0: "province_code", 2: "regency_code", 4: "district_code", 6: "village_code", 10: "village_code"}
+_CHILD_FIELD = {
+    0: "province_code",
+    2: "regency_code",
+    4: "district_code",
+    6: "village_code",
+    10: "village_code",
+}
 SENT_STATUSES = (P.SENT, P.PAID, P.FAILED, P.RETURNED)
 
 
@@ -175,13 +185,19 @@ class Reconciliation:
     total: ReconciliationRow
 
 
-_BUCKET = {P.PENDING: "pending", P.SENT: "awaiting", P.PAID: "paid", P.FAILED: "failed", P.RETURNED: "returned"}
+_BUCKET = {
+    P.PENDING: "pending",
+    P.SENT: "awaiting",
+    P.PAID: "paid",
+    P.FAILED: "failed",
+    P.RETURNED: "returned",
+}
 
 
 def reconciliation(*, user: User, program_code: str, period: str, region: str = "") -> Reconciliation:
     """Per region one level below `region` ('' = the user's jurisdiction): what was planned
     (entitlements), and of the payments made for them what is pending, sent, paid, failed and
-    returned, with the amounts; outstanding = planned − paid. A re-issued payment counts once as
+    returned, with the amounts; outstanding = planned - paid. A re-issued payment counts once as
     failed (the first attempt) and once as sent (the re-issue)."""
     ensure_can(user, Action.REALISATION_VIEW)
     program = program_get(program_code)
@@ -222,7 +238,9 @@ def reconciliation(*, user: User, program_code: str, period: str, region: str = 
         for part in ("planned", "pending", "sent", "awaiting", "paid", "failed", "returned"):
             mine: Amounts = getattr(r, part)
             getattr(total, part).add(mine.count, mine.amount)
-    return Reconciliation(program=program, period=period, region=region, level_field=level, rows=ordered, total=total)
+    return Reconciliation(
+        program=program, period=period, region=region, level_field=level, rows=ordered, total=total
+    )
 
 
 # --- realisation --------------------------------------------------------------------------------------
@@ -274,9 +292,9 @@ def realisation(*, user: User, program_code: str, year: int, region: str = "") -
     level = _CHILD_FIELD[len(region or user.jurisdiction_code)]
     prefix = f"{year:04d}-"
     ents = Entitlement.objects.filter(program=program, period__startswith=prefix).filter(scope)
-    paid = Payment.objects.filter(batch__program=program, batch__period__startswith=prefix, status=P.PAID).filter(
-        scope
-    )
+    paid = Payment.objects.filter(
+        batch__program=program, batch__period__startswith=prefix, status=P.PAID
+    ).filter(scope)
     planned_by: dict[str, int] = {}
     planned_count = planned = 0
     for r in ents.values(level).annotate(n=Count("id"), amount=Sum("amount")).order_by():
@@ -345,4 +363,3 @@ def realisation(*, user: User, program_code: str, year: int, region: str = "") -
 
 def programs() -> list[tuple[str, str]]:
     return list(Program.objects.order_by("code").values_list("code", "name"))
-

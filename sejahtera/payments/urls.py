@@ -1,6 +1,6 @@
 from django.urls import URLPattern
 
-from .views import batches
+from .views import batches, reports, statuses
 
 app_name = "payments"
-urlpatterns: list[URLPattern] = [*batches.ROUTES]
+urlpatterns: list[URLPattern] = [*reports.ROUTES, *batches.ROUTES, *statuses.ROUTES]

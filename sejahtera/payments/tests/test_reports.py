@@ -82,7 +82,9 @@ def test_the_channel_does_not_read_reconciliation(paid_world, payment_channel):
         selectors.reconciliation(user=payment_channel, program_code="PKH", period="2021-01")
 
 
-def test_a_reissue_paid_moves_outstanding_and_counts_as_sent(paid_world, central, program_manager, program_checker):
+def test_a_reissue_paid_moves_outstanding_and_counts_as_sent(
+    paid_world, central, program_manager, program_checker
+):
     (again,) = services.batches_create(actor=program_manager, program_code="PKH", period="2021-01")
     # The failed and the returned payment are re-issued; the sixth family is new.
     assert (again.payments, again.reissues) == (3, 2)

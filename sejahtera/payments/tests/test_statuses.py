@@ -30,11 +30,15 @@ def _ids(batch: PaymentBatch) -> list[int]:
 
 
 def _state(batch: PaymentBatch) -> list[tuple[int, str, str, dt.date | None]]:
-    return list(Payment.objects.filter(batch=batch).order_by("id").values_list("id", "status", "reason", "status_date"))
+    return list(
+        Payment.objects.filter(batch=batch)
+        .order_by("id")
+        .values_list("id", "status", "reason", "status_date")
+    )
 
 
 def test_importing_a_status_file_twice_changes_nothing(sent, payment_channel):
-    a, b, c, d = _ids(sent)
+    a, b, c, _d = _ids(sent)
     data = status_file(
         [
             (a, "PAID", "", "2021-01-20"),
@@ -67,7 +71,10 @@ def test_importing_a_status_file_twice_changes_nothing(sent, payment_channel):
 def test_a_row_whose_payment_already_has_the_status_is_unchanged(sent, program_manager):
     a, b, *_ = _ids(sent)
     services.status_import(
-        actor=program_manager, batch=sent, file_name="1.csv", data=status_file([(a, "PAID", "", "2021-01-20")])
+        actor=program_manager,
+        batch=sent,
+        file_name="1.csv",
+        data=status_file([(a, "PAID", "", "2021-01-20")]),
     )
     second = services.status_import(
         actor=program_manager,
@@ -133,7 +140,10 @@ def test_a_file_whose_every_row_is_invalid_changes_nothing(sent, program_manager
 def test_a_file_without_the_columns_is_refused_whole(sent, program_manager):
     with pytest.raises(DomainError, match="reason"):
         services.status_import(
-            actor=program_manager, batch=sent, file_name="x.csv", data=b"reference,status,date\n1,PAID,2021-01-01\n"
+            actor=program_manager,
+            batch=sent,
+            file_name="x.csv",
+            data=b"reference,status,date\n1,PAID,2021-01-01\n",
         )
     assert not StatusImport.objects.exists()
 
@@ -141,7 +151,10 @@ def test_a_file_without_the_columns_is_refused_whole(sent, program_manager):
 def test_paid_may_be_returned_later_not_failed(sent, program_manager):
     a, *_ = _ids(sent)
     services.status_import(
-        actor=program_manager, batch=sent, file_name="1.csv", data=status_file([(a, "PAID", "", "2021-01-20")])
+        actor=program_manager,
+        batch=sent,
+        file_name="1.csv",
+        data=status_file([(a, "PAID", "", "2021-01-20")]),
     )
     imp = services.status_import(
         actor=program_manager,
@@ -196,7 +209,9 @@ def test_the_batch_closes_when_every_payment_is_final(sent, program_manager):
     assert imp.returned == 1
 
 
-def test_a_channel_imports_for_its_own_batches_only(central, program_manager, program_checker, payment_channel):
+def test_a_channel_imports_for_its_own_batches_only(
+    central, program_manager, program_checker, payment_channel
+):
     world = World(central)
     world.families(1, VILLAGE_B)
     (pos,) = services.batches_create(actor=program_manager, program_code="PKH", period="2021-01")
@@ -205,7 +220,10 @@ def test_a_channel_imports_for_its_own_batches_only(central, program_manager, pr
     (pid,) = _ids(pos)
     with pytest.raises(NotInJurisdiction):
         services.status_import(
-            actor=payment_channel, batch=pos, file_name="x.csv", data=status_file([(pid, "PAID", "", "2021-01-20")])
+            actor=payment_channel,
+            batch=pos,
+            file_name="x.csv",
+            data=status_file([(pid, "PAID", "", "2021-01-20")]),
         )
     assert Payment.objects.get(pk=pid).status == "SENT"
 
@@ -224,5 +242,8 @@ def test_statuses_only_for_a_sent_batch(central, program_manager):
     (draft,) = services.batches_create(actor=program_manager, program_code="PKH", period="2021-01")
     with pytest.raises(DomainError):
         services.status_import(
-            actor=program_manager, batch=draft, file_name="x.csv", data=status_file([(1, "PAID", "", "2021-01-20")])
+            actor=program_manager,
+            batch=draft,
+            file_name="x.csv",
+            data=status_file([(1, "PAID", "", "2021-01-20")]),
         )
