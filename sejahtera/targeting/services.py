@@ -55,9 +55,9 @@ def release_score_sql(spec: scoring.Spec) -> str:
              score, decile, decile_province, decile_regency, criteria_mask, criteria_met)
         SELECT %(release)s, s.household_id, s.village_code, s.district_code, s.regency_code,
                s.province_code, s.score,
-               NTILE(10) OVER (ORDER BY s.score, s.household_id),
-               NTILE(10) OVER (PARTITION BY s.province_code ORDER BY s.score, s.household_id),
-               NTILE(10) OVER (PARTITION BY s.regency_code ORDER BY s.score, s.household_id),
+               NTILE(10) OVER (ORDER BY s.score, s.household_id) AS decile,
+               NTILE(10) OVER (PARTITION BY s.province_code ORDER BY s.score, s.household_id) AS decile_province,
+               NTILE(10) OVER (PARTITION BY s.regency_code ORDER BY s.score, s.household_id) AS decile_regency,
                s.criteria_mask, s.criteria_met
         FROM ({scored_rows_sql(spec)}) s
     """
