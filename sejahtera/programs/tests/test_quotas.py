@@ -119,3 +119,31 @@ def test_a_file_without_the_required_columns_is_refused(program_manager, tmp_pat
         services.quota_load(
             actor=program_manager, path=_csv(tmp_path, "program,year,region_code\nPKH,2021,3204\n")
         )
+
+
+def test_the_command_sets_and_loads_quotas(program_manager, tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command(
+        "programs",
+        "quota",
+        "set",
+        "PKH",
+        "2021",
+        "3204",
+        "1200",
+        "--user",
+        program_manager.username,
+        stdout=out,
+    )
+    assert "= 1,200" in out.getvalue()
+    path = _csv(tmp_path, "program,year,region_code,households\nPKH,2021,3273,10\nPKH,2021,99,1\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="ditolak"):
+        call_command("programs", "quota", "load", str(path), "--user", program_manager.username, stderr=err)
+    assert "row 3 region_code" in err.getvalue()
+    assert quotas() == {("PKH", 2021, "3204"): 1200}

@@ -413,3 +413,35 @@ def _pkh_id() -> int:
     from sejahtera.programs.models import Program
 
     return Program.objects.get(code="PKH").pk
+
+
+# --- the command line ------------------------------------------------------------------------------
+def _call(*args: str) -> str:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("programs", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_runs_a_program_and_counts_the_enrolled(pub, program_manager):
+    import json
+
+    pub(Fam([HEAD, sd(), smp()]), Fam([HEAD, sd()], village=VILLAGE_B))
+    out = json.loads(_call("run", "pkh", "--period", "2021-01", "--user", program_manager.username, "--json"))
+    assert (out["program"], out["status"], out["entitlements"], out["amount"]) == ("PKH", "DONE", 2, 825_000)
+    text = _call("run", "PKH", "--period", "2021-01", "--user", program_manager.username)
+    assert "Rp0" in text  # the second run of the period adds nothing
+    counts = json.loads(_call("enrolled", "PKH", "--region", "32", "--json"))
+    assert [(c["region"], c["active"]) for c in counts] == [("3204", 1), ("3273", 1)]
+    assert "PKH" in _call("list")
+
+
+def test_the_command_refuses_with_the_reason(pub, program_manager):
+    from django.core.management.base import CommandError
+
+    pub(Fam([HEAD, sd()]))
+    with pytest.raises(CommandError, match="bukan bulan penyaluran"):
+        _call("run", "PKH", "--period", "2021-02", "--user", program_manager.username)
