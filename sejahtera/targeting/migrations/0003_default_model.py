@@ -1,7 +1,7 @@
 """The first scoring model, in force from 2021-01-01, so that every release is scored.
 
 Its weights are ILLUSTRATIVE. The proxy-means-test weights BPS and TNP2K use to rank DTKS/DTSEN
-households are not published (DOMAIN.md §4.5, §15). These order households the way the registry's
+households are not published (no public source found; DOMAIN.md §4.5 says only "ranked by PMT"). These order households the way the registry's
 own variables suggest: the worst housing (earth floor, bamboo walls, thatch roof, unprotected water,
 no electricity or 450 VA, firewood, no latrine; DOMAIN.md §4.1) and the fewest assets (§4.2) score
 lowest, a head without schooling or work and many young, old or disabled members lower the score.
