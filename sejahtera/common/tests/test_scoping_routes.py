@@ -37,8 +37,19 @@ from django.views.i18n import set_language
 from sejahtera.accounts.models import User
 from sejahtera.common.audit import audit_record
 from sejahtera.common.models import AuditEntry
+from sejahtera.payments.models import Payment, PaymentBatch, StatusImport, StatusImportError
+from sejahtera.programs.models import (
+    Enrollment,
+    Entitlement,
+    EntitlementComponent,
+    Program,
+    ProgramParameter,
+    ProgramRun,
+    Withdrawal,
+)
 from sejahtera.registry.identifiers import kk_for, nik_for
 from sejahtera.registry.models import Household, ImportJob, ImportRowError, Person
+from sejahtera.targeting.models import HouseholdScore, ReleaseScoring, ScoringModel
 from sejahtera.updates.models import (
     PopulationEvent,
     Proposal,
@@ -59,6 +70,17 @@ VILLAGE_B = "3273011001"  # Sukarasa, Kec. Sukasari, Kota Bandung
 
 # --- the seed --------------------------------------------------------------------------------------
 @dataclass
+class Benefits:
+    """The national records of issue 4 in the seed: the program run, the payment batch holding
+    every seed's payment (a batch is national; what a persona sees of it is narrowed by region) and
+    a status file imported into it."""
+
+    run: ProgramRun
+    batch: PaymentBatch
+    status_import: StatusImport
+
+
+@dataclass
 class Seed:
     tag: str  # ZZALPHA, ...
     village: str
@@ -72,6 +94,10 @@ class Seed:
     photo: VerificationPhoto  # of an earlier, finished visit
     qa_case: QACase
     release: Release | None = None  # national: the same release for every seed
+    enrollment: Enrollment | None = None  # PKH, with an entitlement, a withdrawal and a payment
+    withdrawal: Withdrawal | None = None
+    entitlement: Entitlement | None = None
+    benefits: Benefits | None = None  # national: the same run and batch for every seed
 
     @property
     def markers(self) -> list[str]:
@@ -251,14 +277,69 @@ def _seed_release(seeds: dict[str, Seed], builder: Any) -> Release:
     return release
 
 
+def _seed_benefits(seeds: dict[str, Seed], release: Release, manager: Any, checker: Any) -> None:
+    """Scores in the release, a PKH run enrolling every seed's family with an entitlement and a
+    withdrawal request, one batch (PT Pos, sent) paying all of them, and a status file."""
+    ReleaseScoring.objects.create(
+        release=release, model=ScoringModel.objects.get(status="ACTIVE"), households=3
+    )
+    program = Program.objects.get(code="PKH")
+    parameter = ProgramParameter.objects.filter(program=program).order_by("-valid_from").first()
+    run = ProgramRun.objects.create(
+        program=program, period="2026-10", release=release, parameter=parameter, status=ProgramRun.Status.DONE,
+        started_by=manager, enrolled=3, entitlements=3, amount=3 * 600_000,
+    )  # fmt: skip
+    batch = PaymentBatch.objects.create(
+        number=1, program=program, period="2026-10", channel="POS", status=PaymentBatch.Status.SENT,
+        payments=3, total_amount=3 * 600_000, created_by=manager, approved_by=checker,
+    )  # fmt: skip
+    imported = StatusImport.objects.create(
+        batch=batch, file_name="status-pos.csv", sha256="1" * 64, uploaded_by=manager, rows_read=2, rejected=1
+    )
+    StatusImportError.objects.create(
+        status_import=imported, row=3, column="status", code="UNKNOWN_STATUS", message="Status tidak dikenal",
+        value="LUNAS",
+    )  # fmt: skip
+    for s in seeds.values():
+        hh = s.household
+        codes = {
+            "village_code": hh.village_id,
+            "district_code": hh.district_code,
+            "regency_code": hh.regency_code,
+            "province_code": hh.province_code,
+        }
+        HouseholdScore.objects.create(release=release, household_id=hh.pk, score=10, decile=1,
+                                      decile_province=1, decile_regency=1, **codes)  # fmt: skip
+        enrollment = Enrollment.objects.create(
+            program=program, household=hh, rank=1, enrolled_run=run, enrolled_period="2026-10", **codes
+        )
+        entitlement = Entitlement.objects.create(
+            program=program, household=hh, period="2026-10", tahap=4, amount=600_000, run=run,
+            release=release, enrollment=enrollment, **codes,
+        )  # fmt: skip
+        EntitlementComponent.objects.create(entitlement=entitlement, component="ELDERLY", amount=600_000)
+        Payment.objects.create(
+            batch=batch, entitlement=entitlement, household_id=hh.pk, amount=600_000,
+            status=Payment.Status.SENT, kk_number=hh.kk_number, recipient_name=s.head.full_name,
+            recipient_nik=s.head.nik, **codes,
+        )  # fmt: skip
+        s.enrollment, s.entitlement = enrollment, entitlement
+        s.withdrawal = Withdrawal.objects.create(
+            enrollment=enrollment, regency_code=hh.regency_code, village_code=hh.village_id,
+            reason=f"{s.tag} MARKER mengundurkan diri", requested_by=manager,
+        )  # fmt: skip
+        s.benefits = Benefits(run, batch, imported)
+
+
 @pytest.fixture
-def seeds(db, district_a, district_b, central) -> dict[str, Seed]:
+def seeds(db, district_a, district_b, central, program_manager, program_checker) -> dict[str, Seed]:
     importers = {"ZZALPHA": district_a, "ZZCHARLIE": district_a, "ZZBRAVO": district_b}
     made = {
         tag: _seed(tag, village, code, 7100 + i, importers[tag], central)
         for i, (tag, (village, code)) in enumerate(SEED_PLACES.items())
     }
-    _seed_release(made, central)
+    release = _seed_release(made, central)
+    _seed_benefits(made, release, program_manager, program_checker)
     return made
 
 
@@ -295,6 +376,9 @@ OBJECT_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "task_id": lambda s: s.task.pk,
     "photo_id": lambda s: s.photo.pk,
     "case_id": lambda s: s.qa_case.pk,
+    "enrollment_id": lambda s: s.enrollment.pk if s.enrollment else 0,
+    "withdrawal_id": lambda s: s.withdrawal.pk if s.withdrawal else 0,
+    "entitlement_id": lambda s: s.entitlement.pk if s.entitlement else 0,
 }
 REGION_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "code": lambda s: s.region_code,
@@ -306,6 +390,11 @@ REGION_KWARGS: dict[str, Callable[[Seed], Any]] = {
 # persona sees of it is narrowed by the lists and filters walked on its pages).
 NATIONAL_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "number": lambda s: s.release.number if s.release else 0,
+    "program": lambda s: "PKH",
+    "model_id": lambda s: ScoringModel.objects.get(status="ACTIVE").pk,
+    "run_id": lambda s: s.benefits.run.pk if s.benefits else 0,
+    "batch_id": lambda s: s.benefits.batch.pk if s.benefits else 0,
+    "import_id": lambda s: s.benefits.status_import.pk if s.benefits else 0,
 }
 TEACH = (
     "The scoping route walker does not know the URL parameter {name!r} of route {route!r}. Teach it: "
@@ -637,11 +726,13 @@ def test_the_walker_sees_every_route_including_the_api(db):
 
 
 def test_a_route_with_an_unknown_parameter_fails_with_a_lesson(db):
-    def view(request, batch_id):  # pragma: no cover - never called
+    def view(request, voucher_id):  # pragma: no cover - never called
         raise AssertionError
 
-    routes = list(iter_routes([path("bayar/<int:batch_id>/", view, name="batch")], namespaces=("payments",)))
-    assert unknown_parameters(routes) == [TEACH.format(name="batch_id", route="payments:batch")]
+    routes = list(
+        iter_routes([path("voucher/<int:voucher_id>/", view, name="voucher")], namespaces=("gifts",))
+    )
+    assert unknown_parameters(routes) == [TEACH.format(name="voucher_id", route="gifts:voucher")]
     assert "Teach it" in unknown_parameters(routes)[0]
 
 
@@ -722,6 +813,10 @@ def test_central_sees_every_seed_so_the_walker_can_fail(seeds, central):
     assert not result.failures, "\n".join(result.failures)
     for tag in ("ZZALPHA", "ZZBRAVO"):
         assert result.seen_on("api:v1:household_list", f"{tag} MARKER")
+        # Issue 4's pages show the families too (so their absence elsewhere means something).
+        for route in ("payments:batch_detail", "programs:enrollment_list", "programs:withdrawal_queue"):
+            shown = [m for m in seeds[tag].markers if result.seen_on(route, m.upper())]
+            assert shown, f"{route} does not show {tag} to central"
     # Every kind of marker (names, NIK, KK, address, import file, audit entry) shows on some route,
     # so its absence for the other personas means something.
     seen = set().union(*(v.seen for v in result.visits))
