@@ -105,14 +105,16 @@ class RunCounts:
 
 def run_counts(*, user: User, run: ProgramRun) -> RunCounts:
     """What the run did in the user's jurisdiction (the run row holds the national totals)."""
-    scope = _scope(user)
+    scope = _scope(user) & Q(program_id=run.program_id)
     exited = dict(
-        Enrollment.objects.filter(scope, exit_run=run)
+        Enrollment.objects.filter(scope, status=Enrollment.Status.EXITED, exit_run=run)
         .values_list("exit_reason")
         .annotate(n=Count("id"))
         .values_list("exit_reason", "n")
     )
-    ent = Entitlement.objects.filter(scope, run=run).aggregate(n=Count("id"), amount=Sum("amount"))
+    ent = Entitlement.objects.filter(scope, period=run.period, run=run).aggregate(
+        n=Count("id"), amount=Sum("amount")
+    )
     return RunCounts(
         enrolled=Enrollment.objects.filter(scope, enrolled_run=run).count(),
         exited=exited,

@@ -457,13 +457,17 @@ def entitlements_sql(plan: Plan) -> str:
 
 def entitlement_lines_sql(plan: Plan) -> str:
     """The component lines of the entitlements this run created."""
-    scope = "SELECT household_id FROM programs_entitlement WHERE run_id = %(run)s"
+    # program and period first: the (program, period, regency) index finds the period's rows.
+    scope = (
+        "SELECT household_id FROM programs_entitlement "
+        "WHERE program_id = %(program)s AND period = %(period)s AND run_id = %(run)s"
+    )
     return f"""
     {components_cte(plan, scope)}
     INSERT INTO programs_entitlementcomponent (entitlement_id, component, count, amount)
     SELECT en.id, {code_case(plan)}, l.n, l.amount
     FROM programs_entitlement en JOIN lines l ON l.household_id = en.household_id
-    WHERE en.run_id = %(run)s
+    WHERE en.program_id = %(program)s AND en.period = %(period)s AND en.run_id = %(run)s
     """
 
 

@@ -215,16 +215,22 @@ def run_execute(*, run_id: int, on_progress: Progress | None = None) -> ProgramR
 
 
 def _finish(run: ProgramRun, timings: dict[str, float]) -> None:
+    # Narrowed by program, status and period first: the indexes on (program, status, regency) and
+    # (program, period, regency) find the rows; run ids are not indexed.
     exits = dict(
-        Enrollment.objects.filter(exit_run=run)
+        Enrollment.objects.filter(program_id=run.program_id, status=Enrollment.Status.EXITED, exit_run=run)
         .values_list("exit_reason")
         .annotate(n=Count("id"))
         .values_list("exit_reason", "n")
     )
-    created = Entitlement.objects.filter(run=run).aggregate(n=Count("id"), amount=Sum("amount"))
+    created = Entitlement.objects.filter(program_id=run.program_id, period=run.period, run=run).aggregate(
+        n=Count("id"), amount=Sum("amount")
+    )
     run.refresh_from_db()
     run.exited = sum(exits.values())
-    run.enrolled = Enrollment.objects.filter(enrolled_run=run).count()
+    run.enrolled = Enrollment.objects.filter(
+        program_id=run.program_id, status=Enrollment.Status.ACTIVE, enrolled_run=run
+    ).count()
     run.entitlements = created["n"] or 0
     run.amount = created["amount"] or 0
     run.timings = timings
