@@ -284,7 +284,7 @@ def _seed_benefits(seeds: dict[str, Seed], release: Release, manager: Any, check
         release=release, model=ScoringModel.objects.get(status="ACTIVE"), households=3
     )
     program = Program.objects.get(code="PKH")
-    parameter = ProgramParameter.objects.filter(program=program).order_by("-valid_from").first()
+    parameter = ProgramParameter.objects.filter(program=program).order_by("-valid_from")[0]
     run = ProgramRun.objects.create(
         program=program, period="2026-10", release=release, parameter=parameter, status=ProgramRun.Status.DONE,
         started_by=manager, enrolled=3, entitlements=3, amount=3 * 600_000,
