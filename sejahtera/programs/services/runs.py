@@ -147,9 +147,61 @@ def run_start(
                 },
             )
     except IntegrityError:
+        pending = ProgramRun.objects.filter(program=program, status__in=[RS.QUEUED, RS.RUNNING]).first()
+        if pending is not None and _orphaned(pending):
+            # Its process died: the transaction rolled back, only the claim remains. Close it, start.
+            _fail(pending.pk, DomainError(ORPHANED))
+            return run_start(actor=actor, program_code=program_code, period=period, release_number=release_number)
+        number = f" #{pending.pk}" if pending else ""
         raise DomainError(
-            f"Run {program.code} lain sedang berjalan; tunggu sampai selesai sebelum menjalankan yang baru."
+            f"Run {program.code}{number} sedang berjalan atau menunggu; tunggu sampai selesai sebelum menjalankan "
+            f"yang baru (run yang prosesnya terhenti ditutup dengan: sejahtera programs abandon{number})."
         ) from None
+    return run
+
+
+# --- a run whose process died ------------------------------------------------------------------------
+# A run executes holding a session advisory lock (PostgreSQL) keyed on its id: a RUNNING run whose
+# lock nobody holds was left by a process that died (its transaction rolled back: nothing of it is
+# stored). SQLite has one process at a time: there an operator closes such a run (run_abandon).
+_LOCK_KEY = 0x5E1A_0A11
+ORPHANED = "Run ditinggalkan: prosesnya berhenti sebelum selesai; tidak ada yang tersimpan."
+
+
+def _try_lock(run_id: int) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_KEY, run_id])
+        return bool(cur.fetchone()[0])
+
+
+def _unlock(run_id: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_KEY, run_id])
+
+
+def _orphaned(run: ProgramRun) -> bool:
+    """A RUNNING run that no live process executes (PostgreSQL only; False elsewhere)."""
+    if connection.vendor != "postgresql" or run.status != RS.RUNNING:
+        return False
+    if not _try_lock(run.pk):
+        return False
+    _unlock(run.pk)
+    return True
+
+
+def run_abandon(*, actor: User, run_id: int, reason: str) -> ProgramRun:
+    """Close a queued or running run that will not finish (its worker died), so the program can run
+    again. Nothing of it was stored: a run writes in one transaction."""
+    ensure_can(actor, Action.PROGRAM_MANAGE)
+    run = ProgramRun.objects.get(pk=run_id)
+    if run.status not in (RS.QUEUED, RS.RUNNING):
+        raise DomainError(f"Run #{run.pk} sudah {run.get_status_display().lower()}.")
+    if connection.vendor == "postgresql" and run.status == RS.RUNNING and not _orphaned(run):
+        raise DomainError(f"Run #{run.pk} masih dijalankan oleh sebuah proses; tunggu sampai selesai.")
+    if not reason.strip():
+        raise DomainError("Alasan penutupan wajib diisi.")
+    _fail(run.pk, DomainError(f"{ORPHANED} {reason.strip()}"), actor=actor)
+    run.refresh_from_db()
     return run
 
 
@@ -157,6 +209,10 @@ def _execute(statement: str, params: dict[str, Any]) -> int:
     with connection.cursor() as cur:
         cur.execute(statement, params)
         return max(cur.rowcount, 0)
+
+
+# The table a step writes that the next step reads (PostgreSQL's statistics).
+ANALYZE_AFTER = {"enrol": "programs_enrollment", "entitlements": "programs_entitlement"}
 
 
 def run_execute(*, run_id: int, on_progress: Progress | None = None) -> ProgramRun:
@@ -170,9 +226,21 @@ def run_execute(*, run_id: int, on_progress: Progress | None = None) -> ProgramR
         requested=RS.RUNNING,
         choices=RS,
     )
-    if not ProgramRun.objects.filter(pk=run_id, status=RS.QUEUED).update(status=RS.RUNNING, phase="Memulai"):
-        run.refresh_from_db()
-        return run
+    locked = connection.vendor == "postgresql" and _try_lock(run_id)
+    if connection.vendor == "postgresql" and not locked:
+        return run  # another process executes it
+    try:
+        if not ProgramRun.objects.filter(pk=run_id, status=RS.QUEUED).update(status=RS.RUNNING, phase="Memulai"):
+            run.refresh_from_db()
+            return run
+        return _execute_claimed(run, on_progress)
+    finally:
+        if locked:
+            _unlock(run_id)
+
+
+def _execute_claimed(run: ProgramRun, on_progress: Progress | None) -> ProgramRun:
+    run_id = run.pk
     timings: dict[str, float] = {}
 
     def step(phase: str, percent: int) -> None:
@@ -204,6 +272,10 @@ def run_execute(*, run_id: int, on_progress: Progress | None = None) -> ProgramR
                 step(phase, percent)
                 t = time.perf_counter()
                 _execute(statement, params)
+                if connection.vendor == "postgresql" and name in ANALYZE_AFTER:
+                    # The next statement joins the rows just written: without fresh statistics the
+                    # planner expects none and loops over them once per family (hours at 10^6).
+                    _execute(f"ANALYZE {ANALYZE_AFTER[name]}", {})
                 timings[name] = round(time.perf_counter() - t, 3)
             _finish(run, timings)
     except Exception as e:
@@ -265,7 +337,7 @@ def _finish(run: ProgramRun, timings: dict[str, float]) -> None:
     )
 
 
-def _fail(run_id: int, error: Exception) -> None:
+def _fail(run_id: int, error: Exception, actor: User | None = None) -> None:
     message = error.message if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
     with transaction.atomic():
         run = ProgramRun.objects.select_for_update().select_related("started_by").get(pk=run_id)
@@ -281,7 +353,7 @@ def _fail(run_id: int, error: Exception) -> None:
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error_message", "finished_at"])
         audit_record(
-            actor=run.started_by,
+            actor=actor or run.started_by,
             action="program_run.failed",
             object_type="program_run",
             object_id=run.pk,
