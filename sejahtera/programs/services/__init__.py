@@ -4,7 +4,7 @@ operation in one transaction, audited."""
 
 from .enrollment import enrollment_graduate
 from .quotas import QuotaRowError, QuotaUploadRejected, quota_load, quota_set
-from .runs import programs_run, run_execute, run_start
+from .runs import programs_run, run_abandon, run_execute, run_start
 from .withdrawals import withdrawal_confirm, withdrawal_reject, withdrawal_request, withdrawal_verify
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "programs_run",
     "quota_load",
     "quota_set",
+    "run_abandon",
     "run_execute",
     "run_start",
     "withdrawal_confirm",

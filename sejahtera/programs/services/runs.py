@@ -151,7 +151,9 @@ def run_start(
         if pending is not None and _orphaned(pending):
             # Its process died: the transaction rolled back, only the claim remains. Close it, start.
             _fail(pending.pk, DomainError(ORPHANED))
-            return run_start(actor=actor, program_code=program_code, period=period, release_number=release_number)
+            return run_start(
+                actor=actor, program_code=program_code, period=period, release_number=release_number
+            )
         number = f" #{pending.pk}" if pending else ""
         raise DomainError(
             f"Run {program.code}{number} sedang berjalan atau menunggu; tunggu sampai selesai sebelum menjalankan "
@@ -230,7 +232,9 @@ def run_execute(*, run_id: int, on_progress: Progress | None = None) -> ProgramR
     if connection.vendor == "postgresql" and not locked:
         return run  # another process executes it
     try:
-        if not ProgramRun.objects.filter(pk=run_id, status=RS.QUEUED).update(status=RS.RUNNING, phase="Memulai"):
+        if not ProgramRun.objects.filter(pk=run_id, status=RS.QUEUED).update(
+            status=RS.RUNNING, phase="Memulai"
+        ):
             run.refresh_from_db()
             return run
         return _execute_claimed(run, on_progress)
@@ -348,6 +352,7 @@ def _fail(run_id: int, error: Exception, actor: User | None = None) -> None:
             requested=RS.FAILED,
             choices=RS,
         )
+        before = run.status
         run.status = RS.FAILED
         run.error_message = message[:2000]
         run.finished_at = timezone.now()
@@ -357,7 +362,7 @@ def _fail(run_id: int, error: Exception, actor: User | None = None) -> None:
             action="program_run.failed",
             object_type="program_run",
             object_id=run.pk,
-            before={"status": RS.RUNNING},
+            before={"status": before},
             after={"status": RS.FAILED},
             reason=run.error_message,
         )

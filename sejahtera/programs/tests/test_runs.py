@@ -445,3 +445,32 @@ def test_the_command_refuses_with_the_reason(pub, program_manager):
     pub(Fam([HEAD, sd()]))
     with pytest.raises(CommandError, match="bukan bulan penyaluran"):
         _call("run", "PKH", "--period", "2021-02", "--user", program_manager.username)
+
+
+def test_a_run_whose_process_died_is_closed_and_the_program_runs_again(pub, program_manager):
+    """The claim (RUNNING) is all that is left of a run killed midway: on PostgreSQL nobody holds its
+    lock and the next run closes it by itself; on SQLite the manager closes it (abandon)."""
+    from django.db import connection
+
+    pub(Fam([HEAD, sd()]))
+    stuck = services.run_start(actor=program_manager, program_code="PKH", period="2021-01")
+    ProgramRun.objects.filter(pk=stuck.pk).update(status="RUNNING")
+    if connection.vendor == "postgresql":
+        assert run(program_manager).status == "DONE"
+    else:
+        with pytest.raises(DomainError, match=f"abandon #{stuck.pk}"):
+            run(program_manager)
+        with pytest.raises(PermissionRefused):
+            services.run_abandon(actor=district_a_like(), run_id=stuck.pk, reason="pekerja mati")
+        services.run_abandon(actor=program_manager, run_id=stuck.pk, reason="pekerja mati")
+        assert run(program_manager).status == "DONE"
+    stuck.refresh_from_db()
+    assert stuck.status == "FAILED"
+    assert "ditinggalkan" in stuck.error_message
+    assert Entitlement.objects.count() == 1
+
+
+def district_a_like() -> Any:
+    from sejahtera.accounts.models import User
+
+    return User.objects.create(username="dinsos_x", role="DISTRICT_OFFICER", jurisdiction_id="3204")

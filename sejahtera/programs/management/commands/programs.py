@@ -1,5 +1,5 @@
-"""sejahtera programs list | run PKH --period 2021-01 [--release N] | quota set | quota load FILE |
-enrolled PKH [--region CODE]"""
+"""sejahtera programs list | run PKH --period 2021-01 [--release N] | abandon RUN_ID | quota set |
+quota load FILE | enrolled PKH [--region CODE]"""
 
 from __future__ import annotations
 
@@ -69,6 +69,11 @@ class Command(BaseCommand):
         run.add_argument("--release", type=int, help="A published release number (default: the latest)")
         run.add_argument("--json", action="store_true", help="Print the run as JSON.")
         run.add_argument("--user", required=True, help="A program manager (PROGRAM_MANAGE).")
+
+        abandon = sub.add_parser("abandon", help="Close a queued or running run whose worker died.")
+        abandon.add_argument("run_id", type=int)
+        abandon.add_argument("--reason", required=True)
+        abandon.add_argument("--user", required=True)
 
         quota = sub.add_parser("quota", help="Quotas per program, year and regency or province.")
         qsub = quota.add_subparsers(dest="quota_action", required=True)
@@ -158,6 +163,12 @@ class Command(BaseCommand):
         data["amount"] = rupiah(run.amount)
         for key, value in data.items():
             self.stdout.write(f"{key:<14}{value}")
+
+    def _abandon(self, options: dict[str, Any]) -> None:
+        run = services.run_abandon(
+            actor=_user(options["user"]), run_id=options["run_id"], reason=options["reason"]
+        )
+        self.stdout.write(f"run {run.pk} {run.status}: {run.error_message}")
 
     def _quota_set(self, options: dict[str, Any]) -> None:
         quota = services.quota_set(
