@@ -272,3 +272,32 @@ def test_quota_set_and_upload_pages(program_manager, district_a, tmp_path):
     # A district officer sees its own regency's row only.
     listed = client_for(district_a).get(url)
     assert [q.region_code for q in listed.context["page"].object_list] == ["3204"]
+
+
+def test_every_write_route_refuses_a_payment_channel_and_a_region_b_officer_on_region_a(
+    world, payment_channel, district_b
+):
+    a, wa = world["a"], world["wa"]
+    posts = {
+        reverse("programs:run_new", kwargs={"program": "PKH"}): ({"period": "2021-04"}, 403),
+        reverse("programs:quota_list"): (
+            {"program": "PKH", "year": 2021, "region_code": "3204", "households": 1},
+            403,
+        ),
+        reverse("programs:quota_upload"): ({}, 403),
+        reverse("programs:enrollment_graduate", kwargs={"enrollment_id": a.pk}): ({"reason": "x"}, 404),
+        reverse("programs:withdrawal_request", kwargs={"enrollment_id": a.pk}): ({"reason": "x"}, 404),
+        reverse("programs:withdrawal_confirm", kwargs={"withdrawal_id": wa.pk}): (
+            {"statement_date": "2021-02-01"},
+            404,
+        ),
+        reverse("programs:withdrawal_verify", kwargs={"withdrawal_id": wa.pk}): ({}, 404),
+        reverse("programs:withdrawal_reject", kwargs={"withdrawal_id": wa.pk}): ({"reason": "x"}, 404),
+    }
+    for url, (data, region_b_status) in posts.items():
+        assert client_for(payment_channel).post(url, data).status_code == 403, url
+        assert client_for(district_b).post(url, data).status_code == region_b_status, url
+    assert not ProgramRun.objects.filter(period="2021-04").exists()
+    assert not Quota.objects.exists()
+    assert Enrollment.objects.get(pk=a.pk).status == "ACTIVE"
+    assert Withdrawal.objects.get(pk=wa.pk).status == "REQUESTED"
