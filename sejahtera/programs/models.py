@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Program(models.Model):
@@ -131,7 +132,7 @@ class Enrollment(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "ACTIVE", _("Aktif")
-        EXITED = "EXITED", _("Keluar")
+        EXITED = "EXITED", pgettext_lazy("enrolment", "Keluar")
 
     TRANSITIONS: dict[str, set[str]] = {Status.ACTIVE: {Status.EXITED}, Status.EXITED: set()}
 

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,9 +44,9 @@ _COLUMNS: tuple[tuple[Any, str], ...] = (
     (_("Keluarga"), ""),
     (_("Desa/Kelurahan"), "region"),
     (_("Peringkat"), "rank"),
-    (_("Masuk"), "enrolled"),
+    (pgettext_lazy("enrolment", "Masuk"), "enrolled"),
     (_("Status"), "status"),
-    (_("Keluar"), "exited"),
+    (pgettext_lazy("enrolment", "Keluar"), "exited"),
 )
 
 
