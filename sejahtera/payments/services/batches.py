@@ -25,13 +25,14 @@ from sejahtera.common.audit import PendingEntry, audit_record, audit_record_many
 from sejahtera.common.errors import DomainError, MakerCheckerViolation, NotInJurisdiction
 from sejahtera.common.states import ensure_transition
 from sejahtera.common.views import spreadsheet_safe
-from sejahtera.programs.models import Entitlement, Program
+from sejahtera.programs.models import Entitlement, Program, ProgramRun
 from sejahtera.registry.models import Household
 from sejahtera.updates.models import ReleaseHousehold, ReleasePerson
 
 from ..models import Channel, Payment, PaymentAccount, PaymentBatch
 from ._base import (
     BANKS,
+    LIVE,
     PREMIUM_PROGRAMS,
     REISSUABLE,
     ensure_gets_file,
@@ -83,29 +84,29 @@ def _summary(batch: PaymentBatch) -> dict[str, Any]:
 # --- create -------------------------------------------------------------------------------------------
 def _candidates(*, program_id: int, period: str, premium: bool) -> tuple[str, str, list[Any]]:
     """The entitlements of a program and period that need a payment, as (channel expression, FROM …
-    WHERE …, params): those without a live payment whose latest payment (cancelled ones aside) is
-    either absent — a first payment — or FAILED/RETURNED and not itself a re-issue — a re-issue
-    (`lp.id` is then the payment it re-issues). A failed re-issue is never re-issued again: it stays
-    outstanding."""
+    WHERE … with a {joins} slot, params). An entitlement needs one when none of its payments is live
+    (PENDING, SENT, PAID) or a re-issue not cancelled. Its payment is then a first payment, or —
+    when it has a FAILED/RETURNED payment that is not itself a re-issue (`f`) — the one re-issue of
+    that payment. A failed re-issue is never re-issued again: the entitlement stays outstanding.
+    Both lookups are restricted to the payments of this program's and period's batches."""
     channel = f"'{Channel.BPJS}'" if premium else f"COALESCE(a.channel, '{Channel.POS}')"
+    pay, batch = table(Payment), table(PaymentBatch)
+    ours = f"IN (SELECT b.id FROM {batch} b WHERE b.program_id = %s AND b.period = %s)"
+    account = "" if premium else f"LEFT JOIN {table(PaymentAccount)} a ON a.household_id = e.household_id"
     sql = f"""
         FROM {table(Entitlement)} e
-        LEFT JOIN {table(PaymentAccount)} a ON a.household_id = e.household_id
-        LEFT JOIN (
-            SELECT p.entitlement_id, MAX(p.id) AS last_id
-            FROM {table(Payment)} p
-            WHERE p.batch_id IN (
-                SELECT b.id FROM {table(PaymentBatch)} b WHERE b.program_id = %s AND b.period = %s
-            ) AND p.status <> '{P.CANCELLED}'
-            GROUP BY p.entitlement_id
-        ) l ON l.entitlement_id = e.id
-        LEFT JOIN {table(Payment)} lp ON lp.id = l.last_id
-    """
-    where = f"""
+        {account}
+        LEFT JOIN {pay} f ON f.entitlement_id = e.id AND f.batch_id {ours}
+            AND f.status IN {in_list(REISSUABLE)} AND f.reissue_of_id IS NULL
+        {{joins}}
         WHERE e.program_id = %s AND e.period = %s
-          AND (lp.id IS NULL OR (lp.status IN {in_list(REISSUABLE)} AND lp.reissue_of_id IS NULL))
+          AND NOT EXISTS (
+            SELECT 1 FROM {pay} p
+            WHERE p.entitlement_id = e.id AND p.batch_id {ours}
+              AND (p.status IN {in_list(LIVE)} OR (p.reissue_of_id IS NOT NULL AND p.status <> '{P.CANCELLED}'))
+          )
     """
-    return channel, sql + "{joins}" + where, [program_id, period, program_id, period]
+    return channel, sql, [program_id, period] * 3
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ class _Group:
 def _groups(*, program_id: int, period: str, premium: bool) -> list[_Group]:
     channel, body, params = _candidates(program_id=program_id, period=period, premium=premium)
     sql = (
-        f"SELECT {channel}, e.tahap, COUNT(*), SUM(e.amount), "
-        f"SUM(CASE WHEN lp.id IS NULL THEN 0 ELSE 1 END) {body.format(joins='')} GROUP BY 1, 2 ORDER BY 1, 2"
+        f"SELECT {channel}, e.tahap, COUNT(*), SUM(e.amount), COUNT(f.id) "
+        f"{body.format(joins='')} GROUP BY 1, 2 ORDER BY 1, 2"
     )
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -131,40 +132,72 @@ def _groups(*, program_id: int, period: str, premium: bool) -> list[_Group]:
 def _insert_payments(
     *, program_id: int, period: str, premium: bool, batch_of: dict[tuple[str, int], int]
 ) -> int:
-    """One INSERT … SELECT: every candidate into its channel's batch, with what the channel is told
-    (the KK and the head of the family from the release the entitlement was decided on; the
-    account for a bank), in village order."""
+    """One INSERT … SELECT: every candidate into its channel's batch, with what the channel is told —
+    the KK and the head of the family from the release the entitlement was decided on (the first
+    member when the release names no head), the account for a bank — each batch's payments in
+    village order, one batch after the other (so a batch is read back in few pages)."""
     channel, body, params = _candidates(program_id=program_id, period=period, premium=premium)
     cases = " ".join(
         f"WHEN {channel} = '{c}' AND e.tahap = {t} THEN {bid}" for (c, t), bid in batch_of.items()
     )
-    rh, rp, hh = table(ReleaseHousehold), table(ReleasePerson), table(Household)
+    account = (
+        "''"
+        if premium
+        else f"CASE WHEN {channel} IN {in_list(BANKS)} THEN COALESCE(a.account_number, '') ELSE '' END"
+    )
+    rh, rp, hh, run = table(ReleaseHousehold), table(ReleasePerson), table(Household), table(ProgramRun)
+    # The heads, found with one grouped pass over the releases of this program's runs (not a lookup
+    # per family); a family whose release lists no head falls back to its first member.
     joins = f"""
         LEFT JOIN {rh} rh ON rh.release_id = e.release_id AND rh.household_id = e.household_id
         LEFT JOIN {hh} h ON h.id = e.household_id
-        LEFT JOIN {rp} rp ON rp.id = (
-            SELECT r.id FROM {rp} r
-            WHERE r.release_id = e.release_id AND r.household_id = e.household_id
-            ORDER BY CASE WHEN r.relationship = 'HEAD' THEN 0 ELSE 1 END, r.person_id
-            LIMIT 1
-        )
+        LEFT JOIN (
+            SELECT r.release_id, r.household_id, MIN(r.person_id) AS person_id
+            FROM {rp} r
+            WHERE r.relationship = 'HEAD' AND r.release_id IN (
+                SELECT run.release_id FROM {run} run WHERE run.program_id = %s AND run.period = %s
+            )
+            GROUP BY r.release_id, r.household_id
+        ) hd ON hd.release_id = e.release_id AND hd.household_id = e.household_id
+        LEFT JOIN {rp} rp ON rp.release_id = hd.release_id AND rp.person_id = hd.person_id
     """
+    first = (
+        f"(SELECT r.{{col}} FROM {rp} r WHERE r.release_id = e.release_id AND r.household_id = e.household_id "
+        f"ORDER BY r.person_id LIMIT 1)"
+    )
     sql = f"""
         INSERT INTO {table(Payment)} (
             batch_id, entitlement_id, household_id, amount, status, reason, reissue_of_id,
             kk_number, recipient_name, recipient_nik, account_number,
             village_code, district_code, regency_code, province_code
         )
-        SELECT CASE {cases} END, e.id, e.household_id, e.amount, '{P.PENDING}', '', lp.id,
-               COALESCE(rh.kk_number, h.kk_number, ''), COALESCE(rp.full_name, ''), COALESCE(rp.nik, ''),
-               CASE WHEN {channel} IN {in_list(BANKS)} THEN COALESCE(a.account_number, '') ELSE '' END,
+        SELECT CASE {cases} END AS batch, e.id, e.household_id, e.amount, '{P.PENDING}', '', f.id,
+               COALESCE(rh.kk_number, h.kk_number, ''),
+               COALESCE(rp.full_name, {first.format(col="full_name")}, ''),
+               COALESCE(rp.nik, {first.format(col="nik")}, ''),
+               {account},
                e.village_code, e.district_code, e.regency_code, e.province_code
         {body.format(joins=joins)}
-        ORDER BY e.village_code, e.id
+        ORDER BY 1, e.id
     """
+    # The params: the f join's (2), the heads' (2), the WHERE's and NOT EXISTS's (4).
+    params = [*params[:2], program_id, period, *params[2:]]
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        return int(cur.rowcount)
+        inserted = int(cur.rowcount)
+        if connection.vendor == "postgresql":
+            # The next statements (status imports, the next batches_create) plan with fresh counts.
+            cur.execute(f"ANALYZE {table(Payment)}")
+        return inserted
+
+
+def _bulk_settings() -> None:
+    """PostgreSQL: room for the hash joins and the sort of one statement over 10^6 entitlements, and
+    no JIT (compiling these plans costs seconds and gains nothing here)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL work_mem = '256MB'")
+            cur.execute("SET LOCAL jit = off")
 
 
 @transaction.atomic
@@ -179,6 +212,7 @@ def batches_create(*, actor: User, program_code: str, period: str) -> list[Payme
         raise DomainError(_("Program %(code)s tidak dikenal.") % {"code": program_code})
     premium = program.code in PREMIUM_PROGRAMS
     lock_batches()
+    _bulk_settings()
     groups = _groups(program_id=program.pk, period=period, premium=premium)
     if not groups:
         return []

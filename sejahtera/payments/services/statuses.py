@@ -3,8 +3,8 @@
 The same file (by SHA-256) is taken once: sending it again returns the earlier import and changes
 nothing. Each row is checked on its own; valid rows are applied, invalid ones are reported with the
 row, column, code, reason and value, and a row is never half-applied. The rows go into a staging
-table and each status is applied with one UPDATE … FROM; a row whose payment already has the status
-it reports changes nothing."""
+table, are judged with read-only joins and applied with one UPDATE … FROM; a row whose payment
+already has the status it reports changes nothing."""
 
 from __future__ import annotations
 
@@ -178,7 +178,7 @@ def _stage(cur: Any, rows: list[StatusRow]) -> None:
         cur,
         _STAGE,
         "row_no integer NOT NULL, payment_id bigint NOT NULL, status varchar(10) NOT NULL, "
-        "reason varchar(200) NOT NULL, status_date date NOT NULL, verdict varchar(20) NOT NULL DEFAULT ''",
+        "reason varchar(200) NOT NULL, status_date date NOT NULL",
     )
     load_rows(
         cur,
@@ -187,7 +187,6 @@ def _stage(cur: Any, rows: list[StatusRow]) -> None:
         ((r.row, r.payment_id, r.status, r.reason, r.date) for r in rows),
     )
     if connection.vendor == "postgresql":
-        cur.execute(f"CREATE INDEX ON {_STAGE} (payment_id)")
         cur.execute(f"ANALYZE {_STAGE}")
 
 
@@ -196,33 +195,23 @@ def _sources(target: str) -> tuple[str, ...]:
     return tuple(sorted(s for s, dests in Payment.TRANSITIONS.items() if target in dests))
 
 
-def _verdicts(cur: Any, batch_id: int) -> list[RowError]:
-    """Mark each staged row UNKNOWN (not a payment of this batch), UNCHANGED (the payment already
-    has that status), REFUSED (a move the payment's table does not allow) or APPLY; the unknown
-    and refused rows come back as errors."""
+def _allowed() -> str:
+    """SQL: the staged row `s` may move its payment `p` (from Payment.TRANSITIONS)."""
+    return (
+        "("
+        + " OR ".join(f"(s.status = '{t}' AND p.status IN {in_list(_sources(t))})" for t in STATUSES)
+        + ")"
+    )
+
+
+def _verdicts(cur: Any, batch_id: int) -> tuple[list[RowError], dict[str, int]]:
+    """Before anything moves: the staged rows that are not a payment of this batch or ask for a move
+    its table refuses (as errors), and the counts of the rest (read-only: one join each)."""
     pay = table(Payment)
-    cur.execute(
-        f"UPDATE {_STAGE} SET verdict = 'UNKNOWN' WHERE NOT EXISTS ("
-        f"SELECT 1 FROM {pay} p WHERE p.id = {_STAGE}.payment_id AND p.batch_id = %s)",
-        [batch_id],
-    )
-    cur.execute(
-        f"UPDATE {_STAGE} SET verdict = 'UNCHANGED' FROM {pay} p "
-        f"WHERE p.id = {_STAGE}.payment_id AND p.batch_id = %s AND p.status = {_STAGE}.status "
-        f"AND {_STAGE}.verdict = ''",
-        [batch_id],
-    )
-    for target in STATUSES:
-        cur.execute(
-            f"UPDATE {_STAGE} SET verdict = 'APPLY' FROM {pay} p "
-            f"WHERE p.id = {_STAGE}.payment_id AND p.batch_id = %s AND {_STAGE}.verdict = '' "
-            f"AND {_STAGE}.status = %s AND p.status IN {in_list(_sources(target))}",
-            [batch_id, target],
-        )
     cur.execute(
         f"SELECT s.row_no, s.payment_id, s.status, p.status FROM {_STAGE} s "
         f"LEFT JOIN {pay} p ON p.id = s.payment_id AND p.batch_id = %s "
-        f"WHERE s.verdict IN ('', 'UNKNOWN') ORDER BY s.row_no",
+        f"WHERE p.id IS NULL OR (p.status <> s.status AND NOT {_allowed()}) ORDER BY s.row_no",
         [batch_id],
     )
     labels = dict(P.choices)
@@ -249,25 +238,29 @@ def _verdicts(cur: Any, batch_id: int) -> list[RowError]:
                     status,
                 )
             )
-    return errors
+    # What the valid rows will do: per reported status how many payments move, and how many rows
+    # report the status their payment already has.
+    cur.execute(
+        f"SELECT CASE WHEN p.status = s.status THEN 'UNCHANGED' ELSE s.status END, COUNT(*) "
+        f"FROM {_STAGE} s JOIN {pay} p ON p.id = s.payment_id AND p.batch_id = %s "
+        f"WHERE p.status = s.status OR {_allowed()} GROUP BY 1",
+        [batch_id],
+    )
+    return errors, dict.fromkeys((*STATUSES, "UNCHANGED"), 0) | {k: int(n) for k, n in cur.fetchall()}
 
 
-def _apply(cur: Any, batch_id: int) -> dict[str, int]:
-    """One UPDATE … FROM per reported status; returns how many payments each moved."""
+def _apply(cur: Any, batch_id: int, expected: int) -> None:
+    """Every allowed move in one UPDATE … FROM the staging table."""
     pay = table(Payment)
-    moved: dict[str, int] = {}
-    for target in STATUSES:
-        cur.execute(
-            f"UPDATE {pay} SET status = s.status, reason = s.reason, status_date = s.status_date "
-            f"FROM {_STAGE} s WHERE s.payment_id = {pay}.id AND s.verdict = 'APPLY' AND s.status = %s "
-            f"AND {pay}.batch_id = %s AND {pay}.status IN {in_list(_sources(target))}",
-            [target, batch_id],
-        )
-        moved[target] = int(cur.rowcount)
-    cur.execute(f"SELECT COUNT(*) FROM {_STAGE} WHERE verdict = 'UNCHANGED'")
-    moved["UNCHANGED"] = int(cur.fetchone()[0])
+    cur.execute(
+        f"UPDATE {pay} AS p SET status = s.status, reason = s.reason, status_date = s.status_date "
+        f"FROM {_STAGE} s WHERE s.payment_id = p.id AND p.batch_id = %s AND {_allowed()}",
+        [batch_id],
+    )
+    moved = int(cur.rowcount)
     cur.execute(f"DROP TABLE IF EXISTS {_STAGE}")
-    return moved
+    if moved != expected:  # the batch row is locked: nothing else moves its payments meanwhile
+        raise DomainError(_("Status pembayaran berubah selama impor; ulangi."))
 
 
 @transaction.atomic
@@ -286,8 +279,9 @@ def status_import(*, actor: User, batch: PaymentBatch | int, file_name: str, dat
     read, rows, errors = parse(data)
     with connection.cursor() as cur:
         _stage(cur, rows)
-        errors += _verdicts(cur, b.pk)
-        moved = _apply(cur, b.pk)
+        refused, moved = _verdicts(cur, b.pk)
+        _apply(cur, b.pk, expected=sum(moved[t] for t in STATUSES))
+    errors += refused
     errors.sort(key=lambda e: (e.row, e.column))
     imp = StatusImport.objects.create(
         batch=b,
