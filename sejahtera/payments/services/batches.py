@@ -135,7 +135,7 @@ def _insert_payments(
     """One INSERT … SELECT: every candidate into its channel's batch, with what the channel is told —
     the KK and the head of the family from the release the entitlement was decided on (the first
     member when the release names no head), the account for a bank — each batch's payments in
-    village order, one batch after the other (so a batch is read back in few pages)."""
+    entitlement order, one batch after the other (so a batch is read back in few pages)."""
     channel, body, params = _candidates(program_id=program_id, period=period, premium=premium)
     cases = " ".join(
         f"WHEN {channel} = '{c}' AND e.tahap = {t} THEN {bid}" for (c, t), bid in batch_of.items()

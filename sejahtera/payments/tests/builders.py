@@ -69,9 +69,16 @@ class World:
             )
         return self.runs[key]
 
-    def family(self, village: str = VILLAGE_A, *, head: str = "SITI AMINAH", account: str = "") -> Household:
+    def family(
+        self,
+        village: str = VILLAGE_A,
+        *,
+        head: str = "SITI AMINAH",
+        account: str = "",
+        headless: bool = False,
+    ) -> Household:
         """A registry family in the release snapshot (head and a child); `account` a bank code
-        gives it a KKS account there."""
+        gives it a KKS account there; `headless`: the release names no head."""
         hh = household(village_id=village)
         h = person(household=hh, full_name=head, sex="P", birth_date=dt.date(1985, 3, 4))
         c = person(
@@ -97,7 +104,7 @@ class World:
                 full_name=p.full_name,
                 birth_date=p.birth_date,
                 sex=p.sex,
-                relationship=p.relationship,
+                relationship="OTHER" if headless and p is h else p.relationship,
                 disability_severity="NONE",
                 pregnant=False,
                 school_level="NONE",

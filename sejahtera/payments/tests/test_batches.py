@@ -18,6 +18,7 @@ from sejahtera.common.errors import (
 from sejahtera.common.models import AuditEntry
 from sejahtera.payments import services
 from sejahtera.payments.models import Payment, PaymentBatch
+from sejahtera.updates.models import ReleasePerson
 
 from .builders import VILLAGE_A, VILLAGE_B, World, status_file
 
@@ -210,3 +211,13 @@ def test_a_failed_payment_is_reissued_once_in_the_next_batch(world, program_mana
     )
     assert services.batches_create(actor=program_manager, program_code="PKH", period="2021-01") == []
     assert Payment.objects.filter(entitlement=ents[1]).count() == 2
+
+
+def test_without_a_head_in_the_release_the_first_member_is_the_recipient(world, program_manager):
+    ent = world.entitlement(world.family(headless=True))
+    (batch,) = services.batches_create(actor=program_manager, program_code="PKH", period="2021-01")
+    payment = Payment.objects.get(batch=batch)
+    first = ReleasePerson.objects.filter(household_id=ent.household_id).order_by("person_id").first()
+    assert first is not None
+    assert (payment.recipient_name, payment.recipient_nik) == (first.full_name, first.nik)
+    assert payment.kk_number == ent.household.kk_number
