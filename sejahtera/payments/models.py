@@ -61,6 +61,14 @@ class PaymentBatch(models.Model):
     payments = models.IntegerField(default=0)
     total_amount = models.BigIntegerField(default=0)  # the control total, whole rupiah
     reissues = models.IntegerField(default=0)  # of the payments, how many re-issue a failed one
+    # What the channel has reported so far (kept by each status import): payments and rupiah now in
+    # each final status, so that lists never count a batch's payments.
+    paid = models.IntegerField(default=0)
+    paid_amount = models.BigIntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    failed_amount = models.BigIntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    returned_amount = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(

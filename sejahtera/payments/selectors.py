@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, can, ensure_can
@@ -57,7 +58,7 @@ def batch_get(*, user: User, batch_id: int) -> PaymentBatch:
         .first()
     )
     if batch is None:
-        raise NotInJurisdiction("Batch tidak ditemukan.")
+        raise NotInJurisdiction(gettext("Batch tidak ditemukan."))
     ensure_sees_batch(user, batch)
     return batch
 
@@ -101,7 +102,7 @@ def status_import_list(*, user: User, batch: PaymentBatch) -> QuerySet[StatusImp
 def status_import_get(*, user: User, batch: PaymentBatch, import_id: int) -> StatusImport:
     imp = status_import_list(user=user, batch=batch).filter(pk=import_id).first()
     if imp is None:
-        raise NotInJurisdiction("Impor status tidak ditemukan.")
+        raise NotInJurisdiction(gettext("Impor status tidak ditemukan."))
     return imp
 
 
@@ -124,7 +125,7 @@ SENT_STATUSES = (P.SENT, P.PAID, P.FAILED, P.RETURNED)
 def program_get(code: str) -> Program:
     program = Program.objects.filter(code=(code or "").strip().upper()).first()
     if program is None:
-        raise DomainError(f"Program {code!r} tidak dikenal.")
+        raise DomainError(gettext("Program %(code)s tidak dikenal.") % {"code": code})
     return program
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,29 +319,40 @@ def status_import(*, actor: User, batch: PaymentBatch | int, file_name: str, dat
         object_id=b.pk,
         after={"status_import": imp.pk, "file_name": imp.file_name, "sha256": sha, **counts},
     )
-    _close_if_final(actor, b)
+    _close_if_final(actor, b, _tally(b))
     return imp
 
 
-def _close_if_final(actor: User, b: PaymentBatch) -> None:
+def _tally(b: PaymentBatch) -> dict[str, tuple[int, int]]:
+    """Count the batch's payments per status (one grouped pass) and keep the final ones on the batch."""
+    tally = {
+        r["status"]: (r["n"], r["amount"] or 0)
+        for r in Payment.objects.filter(batch=b)
+        .values("status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    }
+    fields = []
+    for status in STATUSES:
+        n, amount = tally.get(status, (0, 0))
+        setattr(b, status.lower(), n)
+        setattr(b, f"{status.lower()}_amount", amount)
+        fields += [status.lower(), f"{status.lower()}_amount"]
+    b.save(update_fields=fields)
+    return tally
+
+
+def _close_if_final(actor: User, b: PaymentBatch, tally: dict[str, tuple[int, int]]) -> None:
     """A sent batch whose every payment has a final status is closed."""
-    if b.status != B.SENT or Payment.objects.filter(batch=b, status__in=(P.PENDING, P.SENT)).exists():
+    if b.status != B.SENT or any(tally.get(s, (0, 0))[0] for s in (P.PENDING, P.SENT)):
         return
     before = _move(b, B.CLOSED)
     b.save(update_fields=["status"])
-    counts: dict[str, int] = dict.fromkeys(STATUSES, 0) | dict(_status_counts(b.pk))
     audit_record(
         actor=actor,
         action="payment_batch.close",
         object_type="payment_batch",
         object_id=b.pk,
         before={"status": before},
-        after={"status": b.status, **{k.lower(): v for k, v in counts.items()}},
+        after={"status": b.status, **{s.lower(): tally.get(s, (0, 0))[0] for s in STATUSES}},
     )
-
-
-def _status_counts(batch_id: int) -> list[tuple[str, int]]:
-    return [
-        (r["status"], r["n"])
-        for r in Payment.objects.filter(batch_id=batch_id).values("status").annotate(n=Count("id")).order_by()
-    ]

@@ -66,6 +66,14 @@ def test_importing_a_status_file_twice_changes_nothing(sent, payment_channel):
     assert state[1][1:] == ("FAILED", "rekening tidak aktif", dt.date(2021, 1, 21))
     assert state[2][1:] == ("RETURNED", "KPM meninggal", dt.date(2021, 1, 22))
     assert state[3][1] == "SENT"
+    sent.refresh_from_db()
+    assert (sent.paid, sent.paid_amount, sent.failed, sent.returned, sent.returned_amount) == (
+        1,
+        750_000,
+        1,
+        1,
+        750_000,
+    )
 
 
 def test_a_row_whose_payment_already_has_the_status_is_unchanged(sent, program_manager):

@@ -103,6 +103,7 @@ _SORTS = {
     "status": "status",
     "payments": "payments",
     "total": "total_amount",
+    "paid": "paid",
 }
 _COLUMNS: tuple[tuple[Any, str], ...] = (
     (_("No."), "number"),
@@ -112,7 +113,7 @@ _COLUMNS: tuple[tuple[Any, str], ...] = (
     (_("Status"), "status"),
     (_("Pembayaran"), "payments"),
     (_("Total kontrol (Rp)"), "total"),
-    (_("Tersalurkan"), ""),
+    (_("Tersalurkan"), "paid"),
     (_("Gagal/kembali"), ""),
 )
 
@@ -186,13 +187,12 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             status = 400
     f = _filter(request.GET)
     page = Paginator(_batches(user, f), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    tallies = selectors.batch_tallies([b.pk for b in page.object_list])
     return render(
         request,
         "payments/batch_list.html",
         {
             "page": page,
-            "rows": [(b, _done(tallies.get(b.pk, {}))) for b in page.object_list],
+            "rows": [(b, (b.paid, b.failed + b.returned)) for b in page.object_list],
             "filter": f,
             "headers": _headers(f.sort),
             "form": form,
@@ -201,15 +201,6 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "status_choices": PaymentBatch.Status.choices,
         },
         status=status,
-    )
-
-
-def _done(tally: dict[str, selectors.StatusTally]) -> tuple[int, int]:
-    """(paid, failed or returned) payments of a batch."""
-    none = selectors.StatusTally()
-    return (
-        tally.get(Payment.Status.PAID, none).count,
-        tally.get(Payment.Status.FAILED, none).count + tally.get(Payment.Status.RETURNED, none).count,
     )
 
 
@@ -247,7 +238,11 @@ BATCH_HEADER = (
     "total_amount",
     "reissues",
     "paid",
-    "failed_or_returned",
+    "paid_amount",
+    "failed",
+    "failed_amount",
+    "returned",
+    "returned_amount",
     "created_by",
     "created_at",
     "approved_by",
@@ -262,10 +257,7 @@ def _moment(value: Any) -> str:
 
 
 def _batch_rows(qs: QuerySet[PaymentBatch]) -> Iterator[tuple[Any, ...]]:
-    batches = list(qs[:10_000])  # batches are few: a program has a handful per period
-    tallies = selectors.batch_tallies([b.pk for b in batches])
-    for b in batches:
-        paid, bad = _done(tallies.get(b.pk, {}))
+    for b in qs.iterator(chunk_size=2000):
         yield (
             b.number,
             b.program.code,
@@ -276,8 +268,12 @@ def _batch_rows(qs: QuerySet[PaymentBatch]) -> Iterator[tuple[Any, ...]]:
             b.payments,
             b.total_amount,
             b.reissues,
-            paid,
-            bad,
+            b.paid,
+            b.paid_amount,
+            b.failed,
+            b.failed_amount,
+            b.returned,
+            b.returned_amount,
             b.created_by.get_username(),
             _moment(b.created_at),
             b.approved_by.get_username() if b.approved_by else "",
