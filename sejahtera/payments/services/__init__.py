@@ -8,6 +8,7 @@ from .batches import (
     batch_approve,
     batch_cancel,
     batch_export,
+    batches_check,
     batches_create,
     file_name,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "batch_approve",
     "batch_cancel",
     "batch_export",
+    "batches_check",
     "batches_create",
     "file_name",
     "status_import",

@@ -200,16 +200,22 @@ def _bulk_settings() -> None:
             cur.execute("SET LOCAL jit = off")
 
 
-@transaction.atomic
-def batches_create(*, actor: User, program_code: str, period: str) -> list[PaymentBatch]:
-    """One DRAFT batch per channel (and tahap) for the entitlements of a program and period that need
-    a payment: a first payment, or the one re-issue of a failed or returned one. Calling it again
-    creates nothing new."""
+def batches_check(*, actor: User, program_code: str, period: str) -> tuple[Program, str]:
+    """What batches_create checks before it starts (the page checks it before queueing the job)."""
     ensure_can(actor, Action.PAYMENT_MANAGE)
     period = period_check(period)
     program = Program.objects.filter(code=(program_code or "").strip().upper()).first()
     if program is None:
         raise DomainError(_("Program %(code)s tidak dikenal.") % {"code": program_code})
+    return program, period
+
+
+@transaction.atomic
+def batches_create(*, actor: User, program_code: str, period: str) -> list[PaymentBatch]:
+    """One DRAFT batch per channel (and tahap) for the entitlements of a program and period that need
+    a payment: a first payment, or the one re-issue of a failed or returned one. Calling it again
+    creates nothing new."""
+    program, period = batches_check(actor=actor, program_code=program_code, period=period)
     premium = program.code in PREMIUM_PROGRAMS
     lock_batches()
     _bulk_settings()

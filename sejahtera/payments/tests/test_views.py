@@ -251,3 +251,18 @@ def test_a_district_officer_reads_its_regency_reconciliation(client, two_batches
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [r["region_code"] for r in rows] == ["320405", "TOTAL"]
     assert rows[-1]["planned_count"] == "1" and rows[-1]["failed_count"] == "1"
+
+
+def test_with_a_worker_the_batches_are_made_by_a_queued_job(client, world, program_manager, settings):
+    from sejahtera.payments import jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    world.families(2)
+    _login(client, program_manager)
+    response = client.post(
+        reverse("payments:batch_list"), {"program": "PKH", "period": "2021-01"}, follow=True
+    )
+    assert "diantrekan" in _body(response) and not PaymentBatch.objects.exists()
+    # What the worker runs:
+    made = jobs.create_batches.call("PKH", "2021-01", program_manager.pk)
+    assert PaymentBatch.objects.get().pk == made[0]

@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import TaskResult, TaskResultStatus
 
 from sejahtera.accounts.models import User
 from sejahtera.accounts.permissions import Action, can, ensure_can
 from sejahtera.common.errors import DomainError
 from sejahtera.common.views import stamp
 
-from .. import selectors, services
+from .. import jobs, selectors, services
 from ..models import Channel, Payment, PaymentBatch
 from ..services._base import ensure_gets_file, ensure_imports_status
 from ._edge import actor, export_format, refusal_status, region_param, table_response
@@ -174,15 +175,16 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         ensure_can(user, Action.PAYMENT_MANAGE)
         form = CreateBatchesForm(request.POST)
         if form.is_valid():
+            program, period = form.cleaned_data["program"], form.cleaned_data["period"]
             try:
-                made = services.batches_create(
-                    actor=user, program_code=form.cleaned_data["program"], period=form.cleaned_data["period"]
-                )
+                services.batches_check(actor=user, program_code=program, period=period)
             except DomainError as exc:
                 status = refusal_status(exc)
                 form.add_error(None, exc.message)
             else:
-                return _created(request, made, form.cleaned_data["program"], form.cleaned_data["period"])
+                return _queued(
+                    request, jobs.create_batches.enqueue(program, period, user.pk), program, period
+                )
         else:
             status = 400
     f = _filter(request.GET)
@@ -202,6 +204,24 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _queued(request: HttpRequest, result: TaskResult[list[int]], program: str, period: str) -> HttpResponse:
+    """The job's outcome when it already ran (an inline backend), else a note that it is queued."""
+    listing = reverse("payments:batch_list") + f"?program={program}&period={period}"
+    if result.status == TaskResultStatus.SUCCESSFUL:
+        return _created(
+            request, list(PaymentBatch.objects.filter(pk__in=result.return_value)), program, period
+        )
+    if result.status == TaskResultStatus.FAILED:
+        messages.error(request, gettext("Pembuatan batch gagal; ulangi atau hubungi admin."))
+        return redirect(listing)
+    messages.info(
+        request,
+        gettext("Pembuatan batch %(program)s %(period)s diantrekan; muat ulang halaman ini sebentar lagi.")
+        % {"program": program, "period": period},
+    )
+    return redirect(listing)
 
 
 def _created(request: HttpRequest, made: list[PaymentBatch], program: str, period: str) -> HttpResponse:
