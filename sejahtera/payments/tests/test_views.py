@@ -117,6 +117,8 @@ def test_lists_filter_sort_and_export(client, world, program_manager, program_ch
     xlsx = client.get(reverse("payments:batch_list_export") + "?format=xlsx")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
     pos = PaymentBatch.objects.get(channel="POS")
+    by_amount = client.get(reverse("payments:batch_detail", kwargs={"batch_id": pos.pk}) + "?sort=-amount")
+    assert by_amount.status_code == 200 and 'aria-sort="descending"' in _body(by_amount)
     payments = client.get(
         reverse("payments:payment_export", kwargs={"batch_id": pos.pk}) + "?format=csv&status=PENDING"
     )

@@ -327,6 +327,37 @@ def _may(user: User, check: Any, batch: PaymentBatch) -> bool:
     return True
 
 
+_PAYMENT_SORTS = {
+    "reference": "id",
+    "village": "village_code",
+    "amount": "amount",
+    "status": "status",
+    "date": "status_date",
+}
+_PAYMENT_COLUMNS: tuple[tuple[Any, str], ...] = (
+    (_("Referensi"), "reference"),
+    (_("Penerima / No. KK"), ""),
+    (_("Desa/Kel."), "village"),
+    (_("Jumlah (Rp)"), "amount"),
+    (_("Status"), "status"),
+    (_("Tanggal"), "date"),
+    (_("Alasan"), ""),
+)
+
+
+def _payment_ordering(sort: str) -> list[str]:
+    field = _PAYMENT_SORTS.get(sort.lstrip("-"), "id")
+    return [("-" if sort.startswith("-") else "") + field, "id"]
+
+
+def _payment_headers(current: str) -> list[SortHeader]:
+    def header(label: Any, key: str) -> SortHeader:
+        state = {key: "ascending", f"-{key}": "descending"}.get(current, "") if key else ""
+        return SortHeader(str(label), f"-{key}" if state == "ascending" else key, state)
+
+    return [header(label, key) for label, key in _PAYMENT_COLUMNS]
+
+
 def _payment_filter(user: User, params: Any) -> tuple[str, str]:
     status = params.get("status", "")
     return (status if status in Payment.Status.values else "", region_param(user, params.get("region")))
@@ -343,7 +374,11 @@ def _detail(
 ) -> HttpResponse:
     user = actor(request)
     p_status, region = _payment_filter(user, request.GET)
-    payments = selectors.payment_list(user=user, batch=batch, status=p_status, region=region).order_by("id")
+    sort = request.GET.get("sort", "")
+    sort = sort if sort.lstrip("-") in _PAYMENT_SORTS else ""
+    payments = selectors.payment_list(user=user, batch=batch, status=p_status, region=region).order_by(
+        *_payment_ordering(sort)
+    )
     page = Paginator(payments, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     tallies = selectors.batch_tallies([batch.pk]).get(batch.pk, {})
     manages = can(user, Action.PAYMENT_MANAGE)
@@ -360,6 +395,7 @@ def _detail(
                 if value in tallies
             ],
             "status_filter": p_status,
+            "headers": _payment_headers(sort),
             "region_filter": region,
             "payment_status_choices": Payment.Status.choices,
             "imports": selectors.status_import_list(user=user, batch=batch)[:20],
