@@ -62,3 +62,40 @@ LOGIN_LIMIT = FailureLimit(scope="login", max_failures=10, window_seconds=15 * 6
 
 def login_ident(*, ip: str, username: str) -> str:
     return f"{ip}|{username.strip().lower()}"
+
+
+@dataclass(frozen=True)
+class RequestLimit:
+    """At most `max_requests` requests per key within a fixed window of `window_seconds`.
+
+    Counting every request (the public portal: checks, submissions). The window is aligned to the
+    clock (`time // window`), so the counter is one atomic `incr` on a key that expires with its
+    window: no read-modify-write race, and concurrent workers sharing Redis count exactly.
+    """
+
+    scope: str
+    max_requests: int
+    window_seconds: int
+
+    def _key(self, ident: str, window: int) -> str:
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        return f"ratelimit:{self.scope}:{digest}:{window}"
+
+    def hit(self, ident: str) -> int:
+        """Count one request; 0 when it is allowed, else the seconds to wait before the next one."""
+        now = time.time()
+        window = int(now // self.window_seconds)
+        key = self._key(ident, window)
+        # add() is a no-op when the key exists; incr() is atomic on Redis and on the local cache.
+        cache.add(key, 0, timeout=self.window_seconds + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=self.window_seconds + 1)
+            count = 1
+        if count <= self.max_requests:
+            return 0
+        return max(1, math.ceil((window + 1) * self.window_seconds - now))
+
+    def reset(self, ident: str) -> None:
+        cache.delete(self._key(ident, int(time.time() // self.window_seconds)))
