@@ -27,6 +27,7 @@ from sejahtera.registry.models import Household, Person
 
 from . import schemas
 from .paging import keyset_page
+from .public_api import router as public_router
 from .updates_api import router as updates_router
 
 
@@ -112,6 +113,7 @@ api = NinjaAPI(
 
 
 api.add_router("", updates_router)  # events, releases (updates_api.py)
+api.add_router("", public_router)  # the public check, no sign-in (public_api.py)
 
 
 @api.exception_handler(DomainError)

@@ -5,6 +5,7 @@ DATABASE_URL selects the database; without it the embedded SQLite file under var
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "sejahtera.programs",
     "sejahtera.payments",
     "sejahtera.api",
+    "captcha",  # django-simple-captcha: the public check's own image captcha, no outside service
+    "sejahtera.portal",
 ]
 
 MIDDLEWARE = [
@@ -180,3 +183,31 @@ RELEASE_BUILD_HOOKS: list[str] = [
     ).split(",")
     if h
 ]
+
+
+# The public portal (issue 5, docs/portal.md). Limits are "requests/seconds" per key.
+def _rate(name: str, default: str) -> tuple[int, int]:
+    count, seconds = os.environ.get(name, default).split("/")
+    return int(count), int(seconds)
+
+
+PORTAL_LIMIT_ADDRESS = _rate("SEJAHTERA_PORTAL_LIMIT_ADDRESS", "30/600")  # checks per client address
+PORTAL_LIMIT_VILLAGE = _rate("SEJAHTERA_PORTAL_LIMIT_VILLAGE", "120/600")  # checks of one village
+PORTAL_SCAN_VILLAGES = int(os.environ.get("SEJAHTERA_PORTAL_SCAN_VILLAGES", "5"))  # distinct villages …
+PORTAL_SCAN_WINDOW = int(os.environ.get("SEJAHTERA_PORTAL_SCAN_WINDOW", "3600"))  # … per address per hour
+PORTAL_LIMIT_API_KEY = _rate("SEJAHTERA_PORTAL_LIMIT_API_KEY", "60000/60")  # per partner key
+# per key and village
+PORTAL_LIMIT_API_KEY_VILLAGE = _rate("SEJAHTERA_PORTAL_LIMIT_API_KEY_VILLAGE", "600/60")
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; none by default: REMOTE_ADDR.
+PORTAL_TRUSTED_PROXIES = [p for p in os.environ.get("SEJAHTERA_TRUSTED_PROXIES", "").split(",") if p]
+# Partner API keys: only their SHA-256 is kept ("sha256:<hex>" entries are taken as hashes already).
+PORTAL_API_KEY_HASHES = [
+    k.removeprefix("sha256:") if k.startswith("sha256:") else hashlib.sha256(k.encode()).hexdigest()
+    for k in (k.strip() for k in os.environ.get("SEJAHTERA_PUBLIC_API_KEYS", "").split(","))
+    if k
+]
+# The check's captcha: four letters, five minutes, each answer accepted once.
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 5
+CAPTCHA_IMAGE_SIZE = (150, 56)
+CAPTCHA_FONT_SIZE = 34

@@ -13,6 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sejahtera.targeting.urls")),
     path("", include("sejahtera.programs.urls")),
     path("", include("sejahtera.payments.urls")),
+    path("publik/captcha/", include("captcha.urls")),  # the public check's captcha images (portal)
+    path("publik/", include("sejahtera.portal.urls")),
+    # portal.requests (public usul, sanggah, complaints) is included here:
 ]
 
 # The Django admin (superusers managing accounts) is off unless switched on: its login page has no

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
+from captcha.models import CaptchaStore
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
@@ -395,6 +396,7 @@ NATIONAL_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "run_id": lambda s: s.benefits.run.pk if s.benefits else 0,
     "batch_id": lambda s: s.benefits.batch.pk if s.benefits else 0,
     "import_id": lambda s: s.benefits.status_import.pk if s.benefits else 0,
+    "key": lambda s: CaptchaStore.generate_key(),  # the public check's captcha image (portal)
 }
 TEACH = (
     "The scoping route walker does not know the URL parameter {name!r} of route {route!r}. Teach it: "
