@@ -58,6 +58,14 @@ def _reseed_data_migrations() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Personas are created for nearly every test: PBKDF2 at Django's 1,000,000 iterations costs
+    about half a second per password on the CI machine, more than most tests themselves. Tests do
+    not test the hasher; production keeps Django's default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_inline(settings):
     """Background tasks run inside the request that enqueues them (no worker in tests)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
