@@ -35,6 +35,10 @@ class Action(StrEnum):
     PAYMENT_MANAGE = "payment.manage"
     PAYMENT_STATUS_IMPORT = "payment.status_import"
     REALISATION_VIEW = "payment.realisation"
+    QUALITY_VIEW = "quality.view"
+    QUALITY_MANAGE = "quality.manage"
+    QUALITY_RUN = "quality.run"
+    PADAN_OVERRIDE = "quality.padan_override"
 
 
 _ALL_STAFF: set[str] = {str(r) for r in Role} - {Role.PAYMENT_CHANNEL}
@@ -102,6 +106,20 @@ ALLOWED: dict[Action, set[str]] = {
         Role.DISTRICT_OFFICER,
         Role.AUDITOR,
     },
+    # Data quality (issue 6 §1, §2, §4): findings are read by those who answer for the data and
+    # those who audit it; resolved or dismissed by the central team and the district offices; the
+    # checks and padan runs are started centrally; a padan override is the district office's
+    # (one officer asks, another approves).
+    Action.QUALITY_VIEW: {
+        Role.CENTRAL_DATA,
+        Role.PROVINCE_OFFICER,
+        Role.DISTRICT_OFFICER,
+        Role.QA_REVIEWER,
+        Role.AUDITOR,
+    },
+    Action.QUALITY_MANAGE: {Role.CENTRAL_DATA, Role.DISTRICT_OFFICER},
+    Action.QUALITY_RUN: {Role.CENTRAL_DATA},
+    Action.PADAN_OVERRIDE: {Role.DISTRICT_OFFICER},
 }
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sejahtera.targeting",
     "sejahtera.programs",
     "sejahtera.payments",
+    "sejahtera.quality",
     "sejahtera.api",
     "captcha",  # django-simple-captcha: the public check's own image captcha, no outside service
     "sejahtera.portal",
@@ -179,7 +180,8 @@ RELEASE_CADENCE = os.environ.get("SEJAHTERA_RELEASE_CADENCE", "quarterly")
 RELEASE_BUILD_HOOKS: list[str] = [
     h
     for h in os.environ.get(
-        "SEJAHTERA_RELEASE_HOOKS", "sejahtera.targeting.services.score_release_hook"
+        "SEJAHTERA_RELEASE_HOOKS",
+        "sejahtera.targeting.services.score_release_hook,sejahtera.quality.services.hooks.release_counts_hook",
     ).split(",")
     if h
 ]
@@ -211,3 +213,13 @@ CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 5
 CAPTCHA_IMAGE_SIZE = (150, 56)
 CAPTCHA_FONT_SIZE = 34
+
+# Data quality (issue 6, docs/quality.md). Conditions on the registry person `p` that a release
+# snapshot also requires (the padan hold-out), and callables run on an import after its promotion.
+RELEASE_PERSON_FILTERS: list[str] = ["sejahtera.quality.services.hooks.padan_hold_out_filter"]
+REGISTRY_IMPORT_HOOKS: list[str] = ["sejahtera.quality.services.import_findings_hook"]
+# Padan Dukcapil: a name similarity at or above this counts as matched (DOMAIN.md §4.6: 60 %).
+DUKCAPIL_NAME_THRESHOLD = float(os.environ.get("SEJAHTERA_DUKCAPIL_NAME_THRESHOLD", "0.6"))
+DUKCAPIL_URL = os.environ.get("SEJAHTERA_DUKCAPIL_URL", "")
+DUKCAPIL_TOKEN = os.environ.get("SEJAHTERA_DUKCAPIL_TOKEN", "")
+DUKCAPIL_TIMEOUT = float(os.environ.get("SEJAHTERA_DUKCAPIL_TIMEOUT", "30"))

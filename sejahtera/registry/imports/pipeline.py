@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from sejahtera.common.audit import audit_record
 
@@ -632,6 +634,10 @@ def import_execute(job: ImportJob, *, on_progress: Callable[[ImportJob], None] |
                         cur, job, PS, ps_chk, {c.name: "" for c in PERSON_COLUMNS}
                     )
                     households, persons = promote(cur, d, job, hh_chk, ps_chk)
+                    # settings.REGISTRY_IMPORT_HOOKS (quality: the warning-level checks over the
+                    # promoted rows become findings), in this transaction.
+                    for hook in settings.REGISTRY_IMPORT_HOOKS:
+                        import_string(hook)(job)
                     job.households_imported, job.persons_imported = households, persons
                     job.households_unchanged = _count(
                         cur, f"SELECT count(*) FROM {hh_chk} WHERE errs = '' AND existing_id IS NOT NULL"

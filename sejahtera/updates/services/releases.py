@@ -58,8 +58,8 @@ def _greatest(a: str, b: str) -> str:
 
 
 def _snapshot_households_sql() -> str:
-    # Only households with at least one active member are determined; `version` is the latest
-    # change to the household or to one of its active members.
+    # Only households with at least one active (and not held-out) member are determined; `version`
+    # is the latest change to the household or to one of its active members.
     return f"""
         INSERT INTO updates_releasehousehold
             (release_id, household_id, kk_number, village_code, district_code, regency_code,
@@ -67,14 +67,22 @@ def _snapshot_households_sql() -> str:
         SELECT %s, h.id, h.kk_number, h.village_code, h.district_code, h.regency_code,
                h.province_code, m.n, h.welfare_status, {_greatest("h.updated_at", "m.v")}
         FROM registry_household h
-        JOIN (SELECT household_id, COUNT(*) AS n, MAX(updated_at) AS v
-              FROM registry_person WHERE status = 'ACTIVE' GROUP BY household_id) m
+        JOIN (SELECT p.household_id, COUNT(*) AS n, MAX(p.updated_at) AS v
+              FROM registry_person p WHERE p.status = 'ACTIVE'{_person_filters()} GROUP BY p.household_id) m
           ON m.household_id = h.id
         WHERE h.status = 'ACTIVE'
     """
 
 
-SNAPSHOT_PERSONS_SQL = """
+def _person_filters() -> str:
+    """The conditions settings.RELEASE_PERSON_FILTERS add on a registry person `p` (quality's
+    padan hold-out: a person not matched in Dukcapil stays out until the district overrides it).
+    A household left with no member is not determined, like one whose members all died."""
+    return "".join(f" AND {import_string(path)()}" for path in settings.RELEASE_PERSON_FILTERS)
+
+
+def _snapshot_persons_sql() -> str:
+    return f"""
     INSERT INTO updates_releaseperson
         (release_id, person_id, household_id, nik, full_name, birth_date, sex, relationship,
          disability_severity, pregnant, school_level, ppks_mask)
@@ -82,8 +90,9 @@ SNAPSHOT_PERSONS_SQL = """
            p.disability_severity, p.pregnant, p.school_level, p.ppks_mask
     FROM registry_person p
     JOIN updates_releasehousehold rh ON rh.release_id = %s AND rh.household_id = p.household_id
-    WHERE p.status = 'ACTIVE'
+    WHERE p.status = 'ACTIVE'{_person_filters()}
 """
+
 
 # The diff of release %(new)s against %(old)s, in three parts. A removed household's reason is its
 # registry status or inactive reason now (NO_MEMBERS: still active, but nobody active in it).
@@ -239,7 +248,7 @@ def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
             timings["snapshot_households"] = round(time.perf_counter() - t, 3)
             t = time.perf_counter()
             step("Menyusun potret anggota", 60)
-            persons = _execute(SNAPSHOT_PERSONS_SQL, [release.pk, release.pk])
+            persons = _execute(_snapshot_persons_sql(), [release.pk, release.pk])
             timings["snapshot_persons"] = round(time.perf_counter() - t, 3)
             t = time.perf_counter()
             step("Pemeringkatan", 80)
