@@ -17,14 +17,14 @@ import ipaddress
 import logging
 import math
 import time
+from collections.abc import Callable
 
 from captcha.models import CaptchaStore
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from sejahtera.common.errors import DomainError
 from sejahtera.common.ratelimit import RequestLimit
@@ -102,52 +102,41 @@ def wait_text(seconds: int) -> str:
     return ngettext("%(n)d menit", "%(n)d menit", minutes) % {"n": minutes}
 
 
-def _refuse(kind: str, ident: str, retry_after: int, message: str) -> CheckThrottled:
-    log.warning("portal check refused: %s %s retry_after=%d", kind, ident, retry_after)
-    return CheckThrottled(message, retry_after=retry_after)
+# The refusal of each limit, with the wait in words.
+MESSAGES = {
+    "api-key": gettext_lazy("Batas permintaan kunci API terlampaui. Coba lagi dalam %(wait)s."),
+    "scan": gettext_lazy(
+        "Terlalu banyak desa/kelurahan berbeda diperiksa dari alamat Anda. Coba lagi dalam %(wait)s."
+    ),
+    "address": gettext_lazy("Terlalu banyak pencarian dari alamat Anda. Coba lagi dalam %(wait)s."),
+    "village": gettext_lazy("Terlalu banyak pencarian untuk desa/kelurahan ini. Coba lagi dalam %(wait)s."),
+}
 
 
 def check_guard(*, address: str, village_code: str, api_key_hash: str | None = None) -> None:
-    """Count one check; CheckThrottled when a limit is exceeded."""
+    """Count one check; CheckThrottled when a limit is exceeded (the first one found, in order)."""
     lim = limits()
+    steps: list[tuple[str, str, Callable[[], int]]]
     if api_key_hash:
-        wait = lim["key"].hit(api_key_hash) or lim["key_village"].hit(f"{api_key_hash}|{village_code}")
-        if wait:
-            raise _refuse(
+        key = api_key_hash
+        steps = [
+            (
                 "api-key",
-                api_key_hash[:8],
-                wait,
-                _("Batas permintaan kunci API terlampaui. Coba lagi dalam %(wait)s.")
-                % {"wait": wait_text(wait)},
+                key[:8],
+                lambda: lim["key"].hit(key) or lim["key_village"].hit(f"{key}|{village_code}"),
             )
-        return
-    wait = scan_guard(address=address, village_code=village_code)
-    if wait:
-        raise _refuse(
-            "scan",
-            address,
-            wait,
-            _("Terlalu banyak desa/kelurahan berbeda diperiksa dari alamat Anda. Coba lagi dalam %(wait)s.")
-            % {"wait": wait_text(wait)},
-        )
-    wait = lim["address"].hit(address)
-    if wait:
-        raise _refuse(
-            "address",
-            address,
-            wait,
-            _("Terlalu banyak pencarian dari alamat Anda. Coba lagi dalam %(wait)s.")
-            % {"wait": wait_text(wait)},
-        )
-    wait = lim["village"].hit(village_code)
-    if wait:
-        raise _refuse(
-            "village",
-            village_code,
-            wait,
-            _("Terlalu banyak pencarian untuk desa/kelurahan ini. Coba lagi dalam %(wait)s.")
-            % {"wait": wait_text(wait)},
-        )
+        ]
+    else:
+        steps = [
+            ("scan", address, lambda: scan_guard(address=address, village_code=village_code)),
+            ("address", address, lambda: lim["address"].hit(address)),
+            ("village", village_code, lambda: lim["village"].hit(village_code)),
+        ]
+    for kind, ident, hit in steps:
+        wait = hit()
+        if wait:
+            log.warning("portal check refused: %s %s retry_after=%d", kind, ident, wait)
+            raise CheckThrottled(str(MESSAGES[kind]) % {"wait": wait_text(wait)}, retry_after=wait)
 
 
 def scan_guard(*, address: str, village_code: str) -> int:

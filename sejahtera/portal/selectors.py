@@ -156,9 +156,9 @@ def village_check(code: str) -> tuple[str, str]:
 
 # --- masking ----------------------------------------------------------------------------------------
 def mask_word(word: str) -> str:
-    """The first ceil(n/2) letters, at most 3, then one * per hidden letter: "AMINAH" → "AMI***",
-    "SITI" → "SI**", "ANI" → "AN*", "JO" → "J*". No word is ever shown whole."""
-    keep = min(3, math.ceil(len(word) / 2))
+    """The first ceil(n/2) letters, at most 3 and never all, then one * per hidden letter:
+    "AMINAH" → "AMI***", "SITI" → "SI**", "ANI" → "AN*", "JO" → "J*", "A" → "*"."""
+    keep = min(3, math.ceil(len(word) / 2), len(word) - 1)
     return word[:keep] + "*" * (len(word) - keep)
 
 
