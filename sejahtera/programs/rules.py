@@ -296,7 +296,13 @@ def _evaluate(
     # Rule 1: the members who count on the disbursement's first day.
     counted: list[Member] = []
     for m in sorted(facts.members, key=lambda m: m.order):
-        if m.alive:
+        if m.birth_date > first_day:
+            # A release read for an earlier period holds members born since: they did not exist then.
+            say(
+                _("Anggota %(n)d lahir setelah %(day)s: tidak dihitung")
+                % {"n": m.order, "day": first_day.isoformat()}
+            )
+        elif m.alive:
             counted.append(m)
         else:
             say(
@@ -416,7 +422,11 @@ def _evaluate(
                 % {"label": e["label"], "amount": rupiah(int(e["amount"]))}
             )
 
-    eligible = decile_ok and components_ok and not excluded
+    # Rule 1 again: a family with nobody counted is not paid, whatever extra the month has (the run
+    # exits it as DECEASED, or never enrols it).
+    if not counted:
+        say(_("Tidak ada anggota yang dihitung: tidak memenuhi syarat"))
+    eligible = decile_ok and components_ok and not excluded and bool(counted)
     result = ProgramResult(
         program=program_code, period=d.period, tahap=d.tahap, months=d.months, eligible=eligible
     )

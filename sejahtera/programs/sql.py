@@ -149,8 +149,10 @@ def plan_for(params: dict[str, Any], period: str) -> Plan:
 
 # --- the member components ---------------------------------------------------------------------------
 def counted_member_sql() -> str:
-    """A release person `rp` (joined to its registry row `p`) counts on the period's first day."""
+    """A release person `rp` (joined to its registry row `p`) counts on the period's first day: born
+    by then (a release read for an earlier period holds members born since) and not dead before it."""
     return (
+        "rp.birth_date <= %(first_day)s AND "
         "NOT (COALESCE(p.status, '') = 'DECEASED' AND (p.death_date IS NULL OR p.death_date < %(first_day)s))"
     )
 

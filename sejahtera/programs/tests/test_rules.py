@@ -215,6 +215,20 @@ def test_pkh_deceased_member_is_not_counted():
     assert any("Anggota 2 meninggal sebelum 2021-01-01: tidak dihitung" in t for t in texts(r))
 
 
+def test_a_child_born_after_the_disbursement_is_not_counted_for_it():
+    after = Member(2, D + dt.timedelta(days=40), relationship="CHILD")
+    r = pkh(adult(), after, Member(3, born(9), school_level="SD"))
+    assert lines(r) == {"SD": (1, 225_000)}
+    assert any("Anggota 2 lahir setelah 2021-01-01: tidak dihitung" in t for t in texts(r))
+
+
+def test_a_family_with_nobody_counted_gets_no_extra_disbursement():
+    r = evaluate("BPNT", BPNT_2021, family(Member(1, born(70), alive=False)), "2021-07")
+    assert not r.eligible
+    assert r.amount == 0
+    assert r.components == []
+
+
 def test_decile_five_is_not_eligible():
     r = pkh(adult(), Member(2, born(3)), decile=5)
     assert not r.eligible
