@@ -61,5 +61,9 @@ messages: install
 bench: install
 	$(PY) bench/run.py
 
+# The public check under load (gunicorn + PostgreSQL + Redis, wrk on loopback): docs/portal.md.
+bench-portal: install
+	$(PY) bench/portal_load.py
+
 clean:
 	rm -rf $(VENV) var staticfiles

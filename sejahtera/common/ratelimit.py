@@ -86,13 +86,12 @@ class RequestLimit:
         now = time.time()
         window = int(now // self.window_seconds)
         key = self._key(ident, window)
-        # add() is a no-op when the key exists; incr() is atomic on Redis and on the local cache.
-        cache.add(key, 0, timeout=self.window_seconds + 1)
+        # incr() is atomic on Redis and on the local cache; the first request of a window creates
+        # the key with add(), which only one of two racing requests wins (the other increments).
         try:
             count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=self.window_seconds + 1)
-            count = 1
+        except ValueError:
+            count = 1 if cache.add(key, 1, timeout=self.window_seconds + 1) else cache.incr(key)
         if count <= self.max_requests:
             return 0
         return max(1, math.ceil((window + 1) * self.window_seconds - now))

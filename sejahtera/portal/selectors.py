@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from django.core import signing
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -252,23 +253,19 @@ def _program(program_id: int) -> tuple[str, str]:
 def programs_of(household_ids: list[int]) -> dict[int, list[ProgramStatus]]:
     """Each family's programs: the latest entitlement per program with the status of its latest
     payment, and active enrolments without an entitlement yet."""
-    latest: dict[tuple[int, int], tuple[int, str, int]] = {}
-    for ent_id, hh, program, period, tahap in (
+    # One query: each entitlement with the status of its latest payment (index payment_entitlement_idx).
+    last_payment = Payment.objects.filter(entitlement=OuterRef("pk")).order_by("-id").values("status")[:1]
+    latest: dict[tuple[int, int], tuple[str, int, str]] = {}
+    for hh, program, period, tahap, paid in (
         Entitlement.objects.filter(household_id__in=household_ids)
+        .annotate(paid=Subquery(last_payment))
         .order_by("household_id", "program_id", "-period", "-id")
-        .values_list("id", "household_id", "program_id", "period", "tahap")
+        .values_list("household_id", "program_id", "period", "tahap", "paid")
     ):
-        latest.setdefault((hh, program), (ent_id, period, tahap))
-    paid: dict[int, str] = {}
-    for ent_id, status in (
-        Payment.objects.filter(entitlement_id__in=[v[0] for v in latest.values()])
-        .order_by("entitlement_id", "-id")
-        .values_list("entitlement_id", "status")
-    ):
-        paid.setdefault(ent_id, status)
+        latest.setdefault((hh, program), (period, tahap, paid or ""))
     out: dict[int, list[ProgramStatus]] = {hh: [] for hh in household_ids}
-    for (hh, program), (ent_id, period, tahap) in latest.items():
-        status = PublicStatus.FROM_PAYMENT.get(paid.get(ent_id, ""), PublicStatus.IN_PROCESS)
+    for (hh, program), (period, tahap, paid) in latest.items():
+        status = PublicStatus.FROM_PAYMENT.get(paid, PublicStatus.IN_PROCESS)
         code, name = _program(program)
         out[hh].append(ProgramStatus(code, name, period, tahap, status, str(PublicStatus.LABELS[status])))
     for hh, program, period in Enrollment.objects.filter(
