@@ -35,6 +35,9 @@ class Action(StrEnum):
     PAYMENT_MANAGE = "payment.manage"
     PAYMENT_STATUS_IMPORT = "payment.status_import"
     REALISATION_VIEW = "payment.realisation"
+    DEDUP_VIEW = "dedup.view"
+    DEDUP_DECIDE = "dedup.decide"
+    DEDUP_RUN = "dedup.run"
     QUALITY_VIEW = "quality.view"
     QUALITY_MANAGE = "quality.manage"
     QUALITY_RUN = "quality.run"
@@ -106,6 +109,12 @@ ALLOWED: dict[Action, set[str]] = {
         Role.DISTRICT_OFFICER,
         Role.AUDITOR,
     },
+    # Duplicates (issue 6 §3, docs/dedup.md): the central data team runs the detection; it and the
+    # district offices decide pairs of their jurisdiction (a merge deactivates a record, so only the
+    # offices that keep the registry); province offices and auditors read.
+    Action.DEDUP_VIEW: {Role.CENTRAL_DATA, Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.AUDITOR},
+    Action.DEDUP_DECIDE: {Role.CENTRAL_DATA, Role.DISTRICT_OFFICER},
+    Action.DEDUP_RUN: {Role.CENTRAL_DATA},
     # Data quality (issue 6 §1, §2, §4): findings are read by those who answer for the data and
     # those who audit it; resolved or dismissed by the central team and the district offices; the
     # checks and padan runs are started centrally; a padan override is the district office's

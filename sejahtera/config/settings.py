@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "sejahtera.programs",
     "sejahtera.payments",
     "sejahtera.quality",
+    "sejahtera.quality.dedup",
     "sejahtera.api",
     "captcha",  # django-simple-captcha: the public check's own image captcha, no outside service
     "sejahtera.portal",
@@ -223,3 +224,9 @@ DUKCAPIL_NAME_THRESHOLD = float(os.environ.get("SEJAHTERA_DUKCAPIL_NAME_THRESHOL
 DUKCAPIL_URL = os.environ.get("SEJAHTERA_DUKCAPIL_URL", "")
 DUKCAPIL_TOKEN = os.environ.get("SEJAHTERA_DUKCAPIL_TOKEN", "")
 DUKCAPIL_TIMEOUT = float(os.environ.get("SEJAHTERA_DUKCAPIL_TIMEOUT", "30"))
+# Duplicate detection (issue 6 §3, docs/dedup.md): pairs at or above the threshold are proposed;
+# a model trained by `dedup run --retrain` is kept in the model directory; spark needs pyspark.
+DEDUP_THRESHOLD = float(os.environ.get("SEJAHTERA_DEDUP_THRESHOLD", "0.9"))
+DEDUP_MODEL_DIR = Path(os.environ.get("SEJAHTERA_DEDUP_MODEL_DIR", VAR_DIR / "dedup"))
+DEDUP_BACKEND = os.environ.get("SEJAHTERA_DEDUP_BACKEND", "duckdb")
+DEDUP_THREADS = int(os.environ.get("SEJAHTERA_DEDUP_THREADS", "0"))  # 0 = DuckDB's default (all cores)

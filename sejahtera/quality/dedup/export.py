@@ -1,0 +1,85 @@
+"""The registry's ACTIVE persons and households into DuckDB, without DuckDB's database scanners
+(extensions fetched from the internet: not available on a closed network). PostgreSQL streams
+them with COPY ... TO STDOUT, SQLite through a server-side iteration of a cursor; both into a CSV
+file that DuckDB reads with the engine's column types."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+
+import duckdb
+from django.db import connection
+
+# The engine's input (engine.PERSON_INPUT, engine.HOUSEHOLD_INPUT) straight from the registry.
+PERSONS_SQL = """
+SELECT p.id AS unique_id, p.full_name, p.nik, p.birth_date, p.sex, h.village_code
+FROM registry_person p JOIN registry_household h ON h.id = p.household_id
+WHERE p.status = 'ACTIVE' AND h.status = 'ACTIVE'
+"""
+PERSON_TYPES = {
+    "unique_id": "BIGINT",
+    "full_name": "VARCHAR",
+    "nik": "VARCHAR",
+    "birth_date": "DATE",
+    "sex": "VARCHAR",
+    "village_code": "VARCHAR",
+}
+
+# The head: the member recorded as HEAD (the lowest id if a family has two), else none.
+HOUSEHOLDS_SQL = """
+SELECT h.id AS unique_id, h.kk_number, hp.full_name AS head_name, hp.nik AS head_nik,
+       hp.birth_date AS head_birth_date, h.address, h.rt, h.rw, h.village_code
+FROM registry_household h
+LEFT JOIN registry_person hp ON hp.id = (
+    SELECT min(x.id) FROM registry_person x
+    WHERE x.household_id = h.id AND x.relationship = 'HEAD' AND x.status = 'ACTIVE')
+WHERE h.status = 'ACTIVE'
+"""
+HOUSEHOLD_TYPES = {
+    "unique_id": "BIGINT",
+    "kk_number": "VARCHAR",
+    "head_name": "VARCHAR",
+    "head_nik": "VARCHAR",
+    "head_birth_date": "DATE",
+    "address": "VARCHAR",
+    "rt": "VARCHAR",
+    "rw": "VARCHAR",
+    "village_code": "VARCHAR",
+}
+
+
+def _to_csv(sql: str, path: Path) -> None:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            raw = cur.cursor  # psycopg 3
+            with path.open("wb") as fh, raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    fh.write(chunk)
+            return
+        cur.execute(sql)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            while rows := cur.fetchmany(10_000):
+                writer.writerows(rows)
+
+
+def _load(con: duckdb.DuckDBPyConnection, *, table: str, sql: str, types: dict[str, str]) -> int:
+    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
+        path = Path(tmp) / f"{table}.csv"
+        _to_csv(sql, path)
+        columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
+        con.sql(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv('{path}', header = false, "
+            f"columns = {{{columns}}}, quote = '\"', escape = '\"', nullstr = '')"
+        )
+    return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def load_persons(con: duckdb.DuckDBPyConnection, table: str = "persons") -> int:
+    return _load(con, table=table, sql=PERSONS_SQL, types=PERSON_TYPES)
+
+
+def load_households(con: duckdb.DuckDBPyConnection, table: str = "households") -> int:
+    return _load(con, table=table, sql=HOUSEHOLDS_SQL, types=HOUSEHOLD_TYPES)
