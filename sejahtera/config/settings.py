@@ -186,6 +186,14 @@ RELEASE_BUILD_HOOKS: list[str] = [
     ).split(",")
     if h
 ]
+# Run when a draft release is discarded, to remove what the build hooks wrote for it: fn(release).
+RELEASE_DISCARD_HOOKS: list[str] = [
+    h
+    for h in os.environ.get(
+        "SEJAHTERA_RELEASE_DISCARD_HOOKS", "sejahtera.targeting.services.discard_scores_hook"
+    ).split(",")
+    if h
+]
 
 
 # The public portal (issue 5, docs/portal.md). Limits are "requests/seconds" per key.

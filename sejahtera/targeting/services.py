@@ -26,7 +26,7 @@ from sejahtera.regions.models import Region
 from sejahtera.updates.models import Release
 
 from . import scoring
-from .models import ReleaseScoring, ScoringModel
+from .models import HouseholdScore, ReleaseScoring, ScoringModel
 from .scoring import period_start
 
 __all__ = ["period_start"]
@@ -126,6 +126,13 @@ def score_release(
         after={"model": model.version, "households": households, "seconds": seconds},
     )
     return result
+
+
+def discard_scores_hook(release: Release) -> None:
+    """The release discard hook (settings.RELEASE_DISCARD_HOOKS): a discarded draft's scores go with
+    its snapshot (the database allows that DELETE only once the release is discarded or failed)."""
+    HouseholdScore.objects.filter(release=release).delete()
+    ReleaseScoring.objects.filter(release=release).delete()
 
 
 def score_release_hook(release: Release) -> None:

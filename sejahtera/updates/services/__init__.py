@@ -15,6 +15,7 @@ from .proposals import (
 from .qa import qa_decide
 from .releases import (
     period_check,
+    release_abandon,
     release_build,
     release_discard,
     release_publish,
@@ -41,6 +42,7 @@ __all__ = [
     "proposals_lapse_overdue",
     "proposals_submit_many",
     "qa_decide",
+    "release_abandon",
     "release_build",
     "release_discard",
     "release_publish",

@@ -143,9 +143,57 @@ def _execute(sql: str, params: Any) -> int:
         return cur.rowcount
 
 
-def _run_hooks(release: Release) -> None:
-    for path in settings.RELEASE_BUILD_HOOKS:
+def _run_hooks(release: Release, hooks: list[str] | None = None) -> None:
+    for path in settings.RELEASE_BUILD_HOOKS if hooks is None else hooks:
         import_string(path)(release)
+
+
+# --- a build whose worker died ------------------------------------------------------------------------
+# A build runs holding a session advisory lock (PostgreSQL) keyed on its number: a BUILDING release
+# whose lock nobody holds was left by a process that died. Its snapshot transaction rolled back;
+# proposals applied in the batches before it stay applied (as after a failed build) and reach the
+# next release. SQLite has one process at a time: there the operator decides (release_abandon).
+_LOCK_KEY = 0x5E1A_0B1D
+ABANDONED = "Penyusunan ditinggalkan: prosesnya berhenti sebelum selesai."
+
+
+def _lock(number: int, *, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cur:
+        if wait:
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_KEY, number])
+            return True
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_KEY, number])
+        return bool(cur.fetchone()[0])
+
+
+def _unlock(number: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_KEY, number])
+
+
+def release_abandon(*, actor: User, number: int, reason: str) -> Release:
+    """Close a release left BUILDING by a worker that died, so the next one can be built."""
+    ensure_can(actor, Action.RELEASE_BUILD)
+    if not reason.strip():
+        raise DomainError("Alasan penutupan wajib diisi.")
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(number=number)
+        if release.status != RS.BUILDING:
+            raise DomainError(f"Rilis {number} tidak sedang disusun ({release.get_status_display()}).")
+        if release.phase != QUEUED and not _lock(number, wait=False):
+            raise DomainError(f"Rilis {number} masih disusun oleh sebuah proses; tunggu sampai selesai.")
+        try:
+            release.error_message = f"{ABANDONED} {reason.strip()}"[:2000]
+            _move_release(
+                release, to=RS.FAILED, actor=actor, reason=reason.strip(), fields=("error_message",)
+            )
+        finally:
+            if release.phase != QUEUED:
+                _unlock(number)
+    return release
 
 
 def _move_release(release: Release, **kwargs: Any) -> None:
@@ -214,6 +262,15 @@ def release_run(*, number: int, on_progress: Progress | None = None) -> Release:
     release = Release.objects.select_related("built_by").get(number=number)
     if not claimed:
         return release
+    # Held while the build runs: release_abandon tells a dead worker's release from a live one.
+    _lock(number, wait=True)
+    try:
+        return _build(release, on_progress)
+    finally:
+        _unlock(number)
+
+
+def _build(release: Release, on_progress: Progress | None) -> Release:
     actor, cutoff = release.built_by, release.cutoff
     timings: dict[str, float] = {}
 
@@ -362,6 +419,8 @@ def release_discard(*, actor: User, number: int, reason: str) -> Release:
         actor=actor,
         reason=reason,
     )
+    # What the build hooks wrote for it (targeting's scores) goes with the snapshot.
+    _run_hooks(release, settings.RELEASE_DISCARD_HOOKS)
     for model in (ReleaseChange, ReleasePerson, ReleaseHousehold):
         model.objects.filter(release=release).delete()
     return release

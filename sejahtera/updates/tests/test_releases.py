@@ -281,3 +281,60 @@ def test_a_period_is_published_once(central, central_publisher):
     build_and_publish(central, central_publisher)
     with pytest.raises(DomainError, match="sudah mempunyai"):
         services.release_build(actor=central, period=period())
+
+
+def test_a_discarded_draft_takes_its_scores_with_it(central):
+    from sejahtera.targeting.models import HouseholdScore, ReleaseScoring
+
+    family()
+    draft = services.release_build(actor=central, period=period())
+    assert HouseholdScore.objects.filter(release=draft).exists()
+    services.release_discard(actor=central, number=draft.number, reason="cut-off salah")
+    assert not HouseholdScore.objects.filter(release=draft).exists()
+    assert not ReleaseScoring.objects.filter(release=draft).exists()
+
+
+# --- a build whose worker died ------------------------------------------------------------------------
+def _claimed_by_a_worker_that_died(central) -> Release:
+    release = services.release_start(actor=central, period=period())
+    # The worker claimed it (release_run's conditional UPDATE) and died: no lock is held any more.
+    Release.objects.filter(pk=release.pk).update(phase="Memulai")
+    return release
+
+
+def test_a_release_left_building_is_closed_with_a_reason_and_the_next_one_builds(central):
+    stuck = _claimed_by_a_worker_that_died(central)
+    with pytest.raises(DomainError, match="menunggu penetapan"):
+        services.release_build(actor=central, period=period(3))
+    with pytest.raises(DomainError, match="Alasan"):
+        services.release_abandon(actor=central, number=stuck.number, reason=" ")
+    closed = services.release_abandon(actor=central, number=stuck.number, reason="server mati")
+    assert closed.status == "FAILED" and "server mati" in closed.error_message
+    assert services.release_build(actor=central, period=period(3)).status == "DRAFT"
+
+
+def test_only_a_building_release_can_be_abandoned_and_only_by_the_central_team(central, district_a):
+    family()
+    draft = services.release_build(actor=central, period=period())
+    with pytest.raises(DomainError, match="tidak sedang disusun"):
+        services.release_abandon(actor=central, number=draft.number, reason="salah")
+    with pytest.raises(DomainError):
+        services.release_abandon(actor=district_a, number=draft.number, reason="salah")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a live worker is told by its lock")
+def test_a_release_a_live_worker_is_building_is_not_abandoned(central):
+    from django.db import connections
+
+    from sejahtera.updates.services import releases
+
+    stuck = _claimed_by_a_worker_that_died(central)
+    worker = connections.create_connection("default")  # another session, as a worker's would be
+    try:
+        with worker.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", [releases._LOCK_KEY, stuck.number])
+        with pytest.raises(DomainError, match="masih disusun"):
+            services.release_abandon(actor=central, number=stuck.number, reason="salah")
+    finally:
+        worker.close()
+    assert services.release_abandon(actor=central, number=stuck.number, reason="mati").status == "FAILED"

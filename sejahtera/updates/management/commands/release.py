@@ -1,4 +1,4 @@
-"""sejahtera release build | publish | discard | diff | list"""
+"""sejahtera release build | publish | discard | abandon | diff | list"""
 
 from __future__ import annotations
 
@@ -77,6 +77,11 @@ class Command(BaseCommand):
         discard.add_argument("--reason", required=True)
         add_user_argument(discard)
 
+        abandon = sub.add_parser("abandon", help="Close a release left building by a worker that died.")
+        abandon.add_argument("number", type=int)
+        abandon.add_argument("--reason", required=True)
+        add_user_argument(abandon)
+
         diff = sub.add_parser("diff", help="Households added, removed or changed in release N.")
         diff.add_argument("number", type=int)
         diff.add_argument(
@@ -136,6 +141,11 @@ class Command(BaseCommand):
         selectors.release_get(user=user, number=options["number"])
         release = services.release_discard(actor=user, number=options["number"], reason=options["reason"])
         self.stdout.write(f"release {release.number} discarded")
+
+    def _abandon(self, options: dict[str, Any]) -> None:
+        user = actor(options.get("user"))
+        release = services.release_abandon(actor=user, number=options["number"], reason=options["reason"])
+        self.stdout.write(f"release {release.number} closed as failed; a new build may start")
 
     def _print_summary(self, release: Release, *, as_json: bool) -> None:
         data = summary(release)
