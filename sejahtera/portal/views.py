@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from captcha.fields import CaptchaField
 from django import forms
@@ -122,6 +123,8 @@ def check(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     context["form"] = form
+    # Another captcha image: the page again with the chosen region (never the name: not in URLs).
+    context["new_captcha_query"] = urlencode({lv["name"]: lv["selected"] for lv in cascade if lv["selected"]})
     context["sanggah_url"] = SANGGAH_URL if context.get("results") and _exists(SANGGAH_URL) else ""
     response = render(request, "portal/check.html", context, status=status)
     if retry_after:
