@@ -33,7 +33,7 @@ SERVICES = [
     ("/publik/pengaduan/", _("Pengaduan"), _("Sampaikan keluhan tentang bantuan sosial.")),
     ("/publik/lacak/", _("Lacak status"), _("Ikuti usulan, sanggahan atau pengaduan Anda.")),
 ]
-SANGGAH_URL = "/publik/sanggah/"
+SANGGAH_URL = "/publik/sanggah/isi/"  # portal.requests: the objection form for a result's ref
 
 
 def _exists(url: str) -> bool:
@@ -113,6 +113,7 @@ def check(request: HttpRequest) -> HttpResponse:
                 name_check(name)
                 check_guard(address=client_address(request), village_code=village)
                 context["results"] = check_search(village_code=village, name=name)
+                context["village"] = village
                 context["searched"] = True
             except CheckThrottled as exc:
                 context["refusal"], status, retry_after = exc.message, exc.status_code, exc.retry_after
