@@ -12,7 +12,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,23 @@ class RequestLimit:
         now = time.time()
         window = int(now // self.window_seconds)
         key = self._key(ident, window)
-        # incr() is atomic on Redis and on the local cache; the first request of a window creates
-        # the key with add(), which only one of two racing requests wins (the other increments).
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            count = 1 if cache.add(key, 1, timeout=self.window_seconds + 1) else cache.incr(key)
+        backend = caches["default"]
+        if isinstance(backend, RedisCache):
+            # One round trip: INCR creates the key at 1, EXPIRE NX sets its life once (Redis >= 7).
+            # Django's RedisCache.incr would ask EXISTS first (two round trips, and a race).
+            full = backend.make_and_validate_key(key)
+            client = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(full)
+            pipe.expire(full, self.window_seconds + 1, nx=True)
+            count = int(pipe.execute()[0])
+        else:
+            # incr() is atomic on the local cache; the first request of a window creates the key
+            # with add(), which only one of two racing requests wins (the other increments).
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                count = 1 if cache.add(key, 1, timeout=self.window_seconds + 1) else cache.incr(key)
         if count <= self.max_requests:
             return 0
         return max(1, math.ceil((window + 1) * self.window_seconds - now))

@@ -39,3 +39,35 @@ def test_reset_forgets_the_current_window(monkeypatch):
     limit.hit("a")
     limit.reset("a")
     assert limit.hit("a") == 0
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_on_redis_it_counts_in_one_key_that_expires_with_its_window(settings, monkeypatch):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        }
+    }
+    from django.core.cache import caches
+
+    limit = ratelimit.RequestLimit(scope="t-redis", max_requests=2, window_seconds=60)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_200.0 + 15)
+    limit.reset("a")
+    assert [limit.hit("a") for _ in range(3)] == [0, 0, 45]
+    backend = caches["default"]
+    key = backend.make_and_validate_key(limit._key("a", 20))
+    client = backend._cache.get_client(key)
+    assert 0 < client.ttl(key) <= 61
+    assert caches["default"].get(limit._key("a", 20)) == 3  # the same counter Django's cache reads
+    limit.reset("a")
