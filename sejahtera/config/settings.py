@@ -182,7 +182,8 @@ RELEASE_BUILD_HOOKS: list[str] = [
     h
     for h in os.environ.get(
         "SEJAHTERA_RELEASE_HOOKS",
-        "sejahtera.targeting.services.score_release_hook,sejahtera.quality.services.hooks.release_counts_hook",
+        "sejahtera.targeting.services.score_release_hook,sejahtera.quality.services.hooks.release_counts_hook,"
+        "sejahtera.portal.services.check_index_hook",
     ).split(",")
     if h
 ]
@@ -190,7 +191,8 @@ RELEASE_BUILD_HOOKS: list[str] = [
 RELEASE_DISCARD_HOOKS: list[str] = [
     h
     for h in os.environ.get(
-        "SEJAHTERA_RELEASE_DISCARD_HOOKS", "sejahtera.targeting.services.discard_scores_hook"
+        "SEJAHTERA_RELEASE_DISCARD_HOOKS",
+        "sejahtera.targeting.services.discard_scores_hook,sejahtera.portal.services.check_index_discard_hook",
     ).split(",")
     if h
 ]

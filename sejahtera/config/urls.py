@@ -14,7 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sejahtera.programs.urls")),
     path("", include("sejahtera.payments.urls")),
     path("", include("sejahtera.quality.dedup.urls")),  # kualitas/ganda/: duplicates (issue 6 §3)
-    path("publik/captcha/", include("captcha.urls")),  # the public check's captcha images (portal)
+    path("publik/captcha/", include("sejahtera.portal.captcha_urls")),  # the check's captcha image
     path("publik/", include("sejahtera.portal.urls")),
     # portal.requests (public usul, sanggah, complaints) is included here:
 ]

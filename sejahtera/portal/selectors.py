@@ -27,8 +27,9 @@ from sejahtera.common.errors import DomainError
 from sejahtera.payments.models import Payment
 from sejahtera.programs.models import Enrollment, Entitlement, Program
 from sejahtera.regions.models import Region
-from sejahtera.updates.models import Release, ReleaseHousehold, ReleasePerson
+from sejahtera.updates.models import Release
 
+from .models import CheckEntry
 from .similarity import trigram_similarity
 
 MAX_RESULTS = 10
@@ -198,27 +199,19 @@ def latest_release_forget() -> None:
 
 # --- the search -------------------------------------------------------------------------------------
 def _candidates_sql(*, with_similarity: bool) -> str:
-    """The village's persons in one release; with_similarity (PostgreSQL, pg_trgm): only those
-    similar enough, best first, at most a given number.
-
-    PostgreSQL: the households come from the index (release_id, village_code, household_id), and
-    each household's persons from (release_id, household_id) in a LATERAL subquery; OFFSET 0 keeps
-    the planner from flattening it into a hash join over the whole release, which it chose (25 s
-    instead of 2 ms at 10^6 households) while a just-published release had no statistics yet."""
-    hh, ps = ReleaseHousehold._meta.db_table, ReleasePerson._meta.db_table
+    """The village's persons in one release, from the check's copy (models.CheckEntry: one
+    village is a few adjacent pages); with_similarity (PostgreSQL, pg_trgm): only those similar
+    enough, best first, at most a given number."""
+    ce = CheckEntry._meta.db_table
     if not with_similarity:
         return (
-            f"SELECT p.person_id, p.household_id, p.full_name, p.birth_date FROM {hh} h "
-            f"JOIN {ps} p ON p.release_id = h.release_id AND p.household_id = h.household_id "
-            "WHERE h.release_id = %s AND h.village_code = %s"
+            f"SELECT person_id, household_id, full_name, birth_date FROM {ce} "
+            "WHERE release_id = %s AND village_code = %s"
         )
     return (
-        "SELECT p.person_id, p.household_id, p.full_name, p.birth_date, p.sim "
-        f"FROM {hh} h CROSS JOIN LATERAL ("
-        "SELECT p.person_id, p.household_id, p.full_name, p.birth_date, similarity(p.full_name, %s) AS sim "
-        f"FROM {ps} p WHERE p.release_id = h.release_id AND p.household_id = h.household_id OFFSET 0) p "
-        "WHERE h.release_id = %s AND h.village_code = %s AND p.sim >= %s "
-        "ORDER BY p.sim DESC, p.person_id LIMIT %s"
+        "SELECT person_id, household_id, full_name, birth_date, similarity(full_name, %s) AS sim "
+        f"FROM {ce} WHERE release_id = %s AND village_code = %s AND similarity(full_name, %s) >= %s "
+        "ORDER BY sim DESC, person_id LIMIT %s"
     )
 
 
@@ -231,7 +224,7 @@ def _matches(release_id: int, village_code: str, name: str) -> list[tuple[int, i
             # so similarity() over it needs no GIN index.
             cur.execute(
                 _candidates_sql(with_similarity=True),
-                [name, release_id, village_code, SIMILARITY_THRESHOLD, MAX_RESULTS],
+                [name, release_id, village_code, name, SIMILARITY_THRESHOLD, MAX_RESULTS],
             )
             rows = [(r[0], r[1], r[2], r[3], float(r[4])) for r in cur.fetchall()]
         else:

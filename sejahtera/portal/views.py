@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
+from captcha import views as captcha_views
 from captcha.fields import CaptchaField
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -142,4 +143,11 @@ def region_options(request: HttpRequest) -> HttpResponse:
     options = _children(parent) if len(parent) in (0, 2, 4, 6) else ()
     response = render(request, "portal/_options.html", {"options": options})
     patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+@require_GET
+def captcha_image(request: HttpRequest, key: str) -> HttpResponse:
+    """The captcha's image, drawn by django-simple-captcha (its font ships in the package)."""
+    response: HttpResponse = captcha_views.captcha_image(request, key, scale=1)
     return response
