@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sejahtera.targeting.urls")),
     path("", include("sejahtera.programs.urls")),
     path("", include("sejahtera.payments.urls")),
+    path("", include("sejahtera.quality.urls")),  # kualitas/: findings, padan, dashboard (issue 6)
     path("", include("sejahtera.quality.dedup.urls")),  # kualitas/ganda/: duplicates (issue 6 §3)
     path("publik/captcha/", include("sejahtera.portal.captcha_urls")),  # the check's captcha image
     path("publik/", include("sejahtera.portal.urls")),

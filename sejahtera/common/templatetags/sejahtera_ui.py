@@ -45,6 +45,7 @@ _MENU: tuple[tuple[Any, str, Action | None], ...] = (
     (_("Program bansos"), "programs:program_list", Action.PROGRAM_VIEW),
     (_("Penyaluran"), "payments:batch_list", Action.PAYMENT_VIEW),
     (_("Realisasi"), "payments:realisation", Action.REALISATION_VIEW),
+    (_("Kualitas data"), "quality:dashboard", Action.QUALITY_VIEW),
     (_("Data ganda"), "dedup:pair_list", Action.DEDUP_VIEW),  # Kualitas data: duplicates (issue 6 §3)
     (_("Log audit"), "common:audit_list", Action.AUDIT_VIEW),
 )

@@ -99,6 +99,7 @@ class Seed:
     withdrawal: Withdrawal | None = None
     entitlement: Entitlement | None = None
     benefits: Benefits | None = None  # national: the same run and batch for every seed
+    quality: Any = None  # issue 6: the head's padan finding, its override, the national runs
 
     @property
     def markers(self) -> list[str]:
@@ -341,7 +342,43 @@ def seeds(db, district_a, district_b, central, program_manager, program_checker)
     }
     release = _seed_release(made, central)
     _seed_benefits(made, release, program_manager, program_checker)
+    _seed_quality(made, central, district_a, district_b)
     return made
+
+
+@dataclass
+class QualitySeed:
+    finding: Any
+    override: Any
+    check_run: Any  # national
+    padan_run: Any  # national
+
+
+def _seed_quality(seeds: dict[str, Seed], central: Any, district_a: Any, district_b: Any) -> None:
+    """Issue 6: a padan run (national) that did not find each seed's head, the finding it raised and
+    a district override asked for it; a check run (national)."""
+    from django.utils import timezone
+
+    from sejahtera.quality.models import CheckRun, Finding, PadanOverride, PadanResult, PadanRun
+
+    now = timezone.now()
+    check_run = CheckRun.objects.create(started_by=central, status="DONE", counts={"NAME_EMPTY": 0})
+    padan = PadanRun.objects.create(
+        source="CSV", file_name="ekstrak.csv", threshold=0.6, started_by=central, status="DONE"
+    )
+    for s in seeds.values():
+        result = PadanResult.objects.create(run=padan, person=s.head, result="NOT_FOUND")
+        finding = Finding(
+            type="PADAN_NOT_FOUND", severity="ERROR", fingerprint=f"PADAN_NOT_FOUND:p{s.head.pk}", household=s.household,
+            person=s.head, detail=s.head.nik, first_seen_at=now, last_seen_at=now,
+        )  # fmt: skip
+        finding.place_in(s.village)
+        finding.save()
+        override = PadanOverride.objects.create(
+            person=s.head, result=result, finding=finding, regency_code=s.village[:4], village_code=s.village,
+            reason=f"{s.tag} KOREKSI pengecualian", requested_by=district_b if s.tag == "ZZBRAVO" else district_a,
+        )  # fmt: skip
+        s.quality = QualitySeed(finding, override, check_run, padan)
 
 
 # --- personas and what each may see ---------------------------------------------------------------
@@ -380,6 +417,8 @@ OBJECT_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "enrollment_id": lambda s: s.enrollment.pk if s.enrollment else 0,
     "withdrawal_id": lambda s: s.withdrawal.pk if s.withdrawal else 0,
     "entitlement_id": lambda s: s.entitlement.pk if s.entitlement else 0,
+    "finding_id": lambda s: s.quality.finding.pk if s.quality else 0,
+    "override_id": lambda s: s.quality.override.pk if s.quality else 0,
 }
 REGION_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "code": lambda s: s.region_code,
@@ -396,6 +435,8 @@ NATIONAL_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "run_id": lambda s: s.benefits.run.pk if s.benefits else 0,
     "batch_id": lambda s: s.benefits.batch.pk if s.benefits else 0,
     "import_id": lambda s: s.benefits.status_import.pk if s.benefits else 0,
+    "check_run_id": lambda s: s.quality.check_run.pk if s.quality else 0,
+    "padan_run_id": lambda s: s.quality.padan_run.pk if s.quality else 0,
     "key": lambda s: CaptchaStore.generate_key(),  # the public check's captcha image (portal)
 }
 TEACH = (
