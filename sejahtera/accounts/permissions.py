@@ -42,6 +42,8 @@ class Action(StrEnum):
     QUALITY_MANAGE = "quality.manage"
     QUALITY_RUN = "quality.run"
     PADAN_OVERRIDE = "quality.padan_override"
+    COMPLAINT_VIEW = "complaint.view"
+    COMPLAINT_HANDLE = "complaint.handle"
 
 
 _ALL_STAFF: set[str] = {str(r) for r in Role} - {Role.PAYMENT_CHANNEL}
@@ -109,6 +111,15 @@ ALLOWED: dict[Action, set[str]] = {
         Role.DISTRICT_OFFICER,
         Role.AUDITOR,
     },
+    # Public complaints (issue 5 §5) are routed to the district office of their village; the
+    # province and the centre answer those of their own jurisdiction too; auditors read them.
+    Action.COMPLAINT_VIEW: {
+        Role.CENTRAL_DATA,
+        Role.PROVINCE_OFFICER,
+        Role.DISTRICT_OFFICER,
+        Role.AUDITOR,
+    },
+    Action.COMPLAINT_HANDLE: {Role.CENTRAL_DATA, Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER},
     # Duplicates (issue 6 §3, docs/dedup.md): the central data team runs the detection; it and the
     # district offices decide pairs of their jurisdiction (a merge deactivates a record, so only the
     # offices that keep the registry); province offices and auditors read.

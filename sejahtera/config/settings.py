@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "sejahtera.api",
     "captcha",  # django-simple-captcha: the public check's own image captcha, no outside service
     "sejahtera.portal",
+    "sejahtera.portal.requests",  # public usul, sanggah and complaints (docs/portal-requests.md)
 ]
 
 MIDDLEWARE = [

@@ -17,7 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sejahtera.quality.dedup.urls")),  # kualitas/ganda/: duplicates (issue 6 §3)
     path("publik/captcha/", include("sejahtera.portal.captcha_urls")),  # the check's captcha image
     path("publik/", include("sejahtera.portal.urls")),
-    # portal.requests (public usul, sanggah, complaints) is included here:
+    # portal.requests: public usul, sanggah, complaints under publik/; the complaint desk at pengaduan/
+    path("", include("sejahtera.portal.requests.urls")),
 ]
 
 # The Django admin (superusers managing accounts) is off unless switched on: its login page has no

@@ -133,6 +133,12 @@ def _check_identity(data: ProposalInput, payload: dict[str, Any]) -> None:
 def proposal_check(*, actor: User, data: ProposalInput) -> CleanProposal:
     """Every rule a proposal must meet before it is accepted; raises ProposalRefused."""
     ensure_can(actor, Action.PROPOSAL_SUBMIT)
+    return _proposal_rules(data, actor=actor)
+
+
+def _proposal_rules(data: ProposalInput, *, actor: User | None, identity: bool = True) -> CleanProposal:
+    """The rules of proposal_check; `actor` None is the public portal (a citizen has no jurisdiction),
+    `identity` False leaves the one-active-KK/NIK check to the caller."""
     if data.kind not in K.values:
         raise _refuse("kind", "KIND_UNKNOWN", "jenis usulan tidak dikenal", data.kind)
     if data.origin not in Origin.values:
@@ -141,7 +147,8 @@ def proposal_check(*, actor: User, data: ProposalInput) -> CleanProposal:
         raise _refuse(
             "village_code", "VILLAGE_UNKNOWN", "kode desa/kelurahan tidak dikenal", data.village_code
         )
-    ensure_in_jurisdiction(actor, data.village_code)
+    if actor is not None:
+        ensure_in_jurisdiction(actor, data.village_code)
     if data.origin in DELIBERATIONS and not (data.minutes_number.strip() and data.minutes_date):
         raise _refuse(
             "minutes_number",
@@ -203,7 +210,8 @@ def proposal_check(*, actor: User, data: ProposalInput) -> CleanProposal:
     ):
         raise _refuse("inactive_reason", "REASON_REQUIRED", "pilih alasan penonaktifan", data.inactive_reason)
     data.payload = _check_payload(data)
-    _check_identity(data, data.payload)
+    if identity:
+        _check_identity(data, data.payload)
     return CleanProposal(data=data, household=household, person=person)
 
 
@@ -266,7 +274,10 @@ def _entry(p: Proposal) -> PendingEntry:
 @transaction.atomic
 def proposal_submit(*, actor: User, data: ProposalInput) -> Proposal:
     """Accept a proposal for a village and open its field-verification task."""
-    clean = proposal_check(actor=actor, data=data)
+    return _accept(actor, proposal_check(actor=actor, data=data))
+
+
+def _accept(actor: User, clean: CleanProposal) -> Proposal:
     p = _build(actor, clean, now())
     p.save()
     _task_for(p).save()
@@ -353,3 +364,38 @@ def proposals_lapse_overdue(*, actor: Any, at: dt.datetime | None = None) -> int
         ],
     )
     return len(ids)
+
+
+# --- from the public portal (usul and sanggah, issue 5 §3-§4) ---------------------------------------
+PUBLIC_ORIGINS = (Origin.PUBLIC_PROPOSAL, Origin.PUBLIC_OBJECTION)
+_RUNNING = (S.SUBMITTED, S.RETURNED, S.QA_REVIEW, S.VERIFIED, S.DISTRICT_APPROVED, S.APPROVED)
+
+
+def proposal_running_for(*, kind: str, household_id: int | None = None, kk_number: str = "") -> int | None:
+    """The proposal still running for the same family and kind: a household's (a sanggah), or a new
+    family's by its KK number (an usul). A second citizen's request joins it instead of a new one."""
+    if household_id:
+        return _open_duplicate(household_id, kind, None)
+    return (
+        Proposal.objects.filter(kind=kind, status__in=_RUNNING, payload__household__kk_number=kk_number)
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def proposal_submit_public(*, actor: User, data: ProposalInput) -> tuple[Proposal, str]:
+    """A citizen's usul or sanggah, entered under the portal's system account (`actor`: it signs in
+    to nothing and has no jurisdiction). The rules of a village's proposal apply, except one: a KK
+    or NIK already active is not refused, since the refusal would tell anyone whether a number is
+    in the registry. It is returned (and written in the note) for the operator to resolve."""
+    if data.origin not in PUBLIC_ORIGINS:
+        raise _refuse("origin", "ORIGIN_NOT_PUBLIC", "asal usulan bukan dari masyarakat", data.origin)
+    clean = _proposal_rules(data, actor=None, identity=False)
+    finding = ""
+    try:
+        _check_identity(clean.data, clean.data.payload)
+    except ProposalRefused as e:
+        finding = e.message
+        clean.data.note = f"{clean.data.note.strip()}\n[Perlu diperiksa operator: {finding}]".strip()
+    return _accept(actor, clean), finding
