@@ -98,6 +98,8 @@ class Seed:
     enrollment: Enrollment | None = None  # PKH, with an entitlement, a withdrawal and a payment
     withdrawal: Withdrawal | None = None
     entitlement: Entitlement | None = None
+    complaint: Any = None  # a public complaint of the village (portal.requests)
+    submission: Any = None  # a citizen's usul behind the seed's proposal (portal.requests)
     benefits: Benefits | None = None  # national: the same run and batch for every seed
     quality: Any = None  # issue 6: the head's padan finding, its override, the national runs
 
@@ -343,7 +345,33 @@ def seeds(db, district_a, district_b, central, program_manager, program_checker)
     release = _seed_release(made, central)
     _seed_benefits(made, release, program_manager, program_checker)
     _seed_quality(made, central, district_a, district_b)
+    _seed_public_requests(made)
     return made
+
+
+def _seed_public_requests(seeds: dict[str, Seed]) -> None:
+    """A complaint and a citizen's usul (with a photo) in each seed's village (issue 5 §3-§5)."""
+    from django.conf import settings
+
+    from sejahtera.portal.requests.models import Complaint, PublicSubmission
+
+    at = dt.datetime(2026, 10, 7, 8, 0, tzinfo=dt.UTC)
+    for i, s in enumerate(seeds.values()):
+        path = f"publik/{s.tag.lower()}.jpg"
+        (settings.PRIVATE_MEDIA_ROOT / path).parent.mkdir(parents=True, exist_ok=True)
+        (settings.PRIVATE_MEDIA_ROOT / path).write_bytes(JPEG)
+        photo = {"path": path, "content_type": "image/jpeg", "size": len(JPEG)}
+        s.complaint = Complaint(
+            ticket=f"ADU-2026-ZZZZZ-ZZZZ{i}", kind="COMPLAINT", category="DATA", text=f"{s.tag} KOREKSI keluhan",
+            contact_name=f"{s.tag} MARKER", submitted_at=at, **photo,
+        )  # fmt: skip
+        s.submission = PublicSubmission(
+            code=f"USL-ZZZZZ-ZZZZ{i}", kind="USUL", proposal=s.proposal, submitted_at=at,
+            statement=f"{s.tag} KOREKSI usul warga", contact_name=f"{s.tag} MARKER", **photo,
+        )  # fmt: skip
+        for row in (s.complaint, s.submission):
+            row.place_in(s.village)
+            row.save()
 
 
 @dataclass
@@ -417,6 +445,8 @@ OBJECT_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "enrollment_id": lambda s: s.enrollment.pk if s.enrollment else 0,
     "withdrawal_id": lambda s: s.withdrawal.pk if s.withdrawal else 0,
     "entitlement_id": lambda s: s.entitlement.pk if s.entitlement else 0,
+    "complaint_id": lambda s: s.complaint.pk if s.complaint else 0,
+    "submission_id": lambda s: s.submission.pk if s.submission else 0,
     "finding_id": lambda s: s.quality.finding.pk if s.quality else 0,
     "override_id": lambda s: s.quality.override.pk if s.quality else 0,
 }
@@ -857,7 +887,14 @@ def test_central_sees_every_seed_so_the_walker_can_fail(seeds, central):
     for tag in ("ZZALPHA", "ZZBRAVO"):
         assert result.seen_on("api:v1:household_list", f"{tag} MARKER")
         # Issue 4's pages show the families too (so their absence elsewhere means something).
-        for route in ("payments:batch_detail", "programs:enrollment_list", "programs:withdrawal_queue"):
+        for route in (
+            "payments:batch_detail",
+            "programs:enrollment_list",
+            "programs:withdrawal_queue",
+            "portal_requests:complaint_list",
+            "portal_requests:complaint_detail",
+            "portal_requests:submission_detail",
+        ):
             shown = [m for m in seeds[tag].markers if result.seen_on(route, m.upper())]
             assert shown, f"{route} does not show {tag} to central"
     # Every kind of marker (names, NIK, KK, address, import file, audit entry) shows on some route,
