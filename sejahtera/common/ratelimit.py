@@ -11,6 +11,7 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -65,6 +66,21 @@ def login_ident(*, ip: str, username: str) -> str:
     return f"{ip}|{username.strip().lower()}"
 
 
+_INCR = (
+    "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+)
+
+
+def _incr_script(backend: Any, key: str) -> Any:
+    """The INCR-with-expiry script, registered once per cache backend instance on its write
+    client (Django's get_client() builds a new client object on each call: costly per request)."""
+    script = getattr(backend, "_sejahtera_incr", None)
+    if script is None:
+        script = backend._cache.get_client(key, write=True).register_script(_INCR)
+        backend._sejahtera_incr = script
+    return script
+
+
 @dataclass(frozen=True)
 class RequestLimit:
     """At most `max_requests` requests per key within a fixed window of `window_seconds`.
@@ -89,14 +105,10 @@ class RequestLimit:
         key = self._key(ident, window)
         backend = caches["default"]
         if isinstance(backend, RedisCache):
-            # One round trip: INCR creates the key at 1, EXPIRE NX sets its life once (Redis >= 7).
-            # Django's RedisCache.incr would ask EXISTS first (two round trips, and a race).
+            # One round trip: a script INCRements and sets the key's life when it creates it.
+            # (Django's RedisCache.incr asks EXISTS first: two round trips, and a race.)
             full = backend.make_and_validate_key(key)
-            client = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]
-            pipe = client.pipeline(transaction=False)
-            pipe.incr(full)
-            pipe.expire(full, self.window_seconds + 1, nx=True)
-            count = int(pipe.execute()[0])
+            count = int(_incr_script(backend, full)(keys=[full], args=[self.window_seconds + 1]))
         else:
             # incr() is atomic on the local cache; the first request of a window creates the key
             # with add(), which only one of two racing requests wins (the other increments).
