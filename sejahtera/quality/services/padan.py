@@ -249,7 +249,8 @@ def _execute(run: PadanRun, client: DukcapilClient, on_progress: Progress | None
 
 def _finding(t: str, condition: str, detail: str) -> str:
     return (
-        f"SELECT '{t}', '{Severity.ERROR}', '{t}:p' || CAST(p.id AS TEXT), h.id, p.id, NULL, r.id, {detail}, "
+        f"SELECT '{t}', '{Severity.ERROR}', '{t}:p' || CAST(p.id AS TEXT), h.id, p.id, CAST(NULL AS BIGINT), r.id, "
+        f"{detail}, "
         "h.village_code FROM quality_padanresult r JOIN registry_person p ON p.id = r.person_id "
         f"JOIN registry_household h ON h.id = p.household_id WHERE r.run_id = %(run)s AND {condition}"
     )
