@@ -237,7 +237,7 @@ def main() -> None:
 | import into an empty registry | {rows:,} | {imp_s:.1f} s | {round(rows / imp_s):,} | {imp_peak} MB (server {server.peak_mb} MB) | raw COPY {copy_s:.1f} s | {imp_s / copy_s:.1f}x |
 | re-import of the same files (changes nothing) | {rows:,} | {again_s:.1f} s | {round(rows / again_s):,} | - | raw COPY {copy_s:.1f} s | {again_s / copy_s:.1f}x |
 """)
-    for script in ("release.py", "benefits.py"):
+    for script in ("release.py", "benefits.py", "dedup.py"):  # dedup.py: issue 6 §5, no database
         subprocess.run(
             [sys.executable, str(ROOT / "bench" / script)],
             env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "sejahtera.config.settings"},

@@ -48,6 +48,7 @@ from sejahtera.programs.models import (
     ProgramRun,
     Withdrawal,
 )
+from sejahtera.quality.dedup.tests.walker import seed_dedup  # quality.dedup
 from sejahtera.registry.identifiers import kk_for, nik_for
 from sejahtera.registry.models import Household, ImportJob, ImportRowError, Person
 from sejahtera.targeting.models import HouseholdScore, ReleaseScoring, ScoringModel
@@ -102,6 +103,8 @@ class Seed:
     submission: Any = None  # a citizen's usul behind the seed's proposal (portal.requests)
     benefits: Benefits | None = None  # national: the same run and batch for every seed
     quality: Any = None  # issue 6: the head's padan finding, its override, the national runs
+    dedup_pair: Any = None  # issue 6 §3: a duplicate pair of the head and spouse (quality.dedup)
+    dedup_run: Any = None  # national: the same duplicate-detection run for every seed
 
     @property
     def markers(self) -> list[str]:
@@ -345,6 +348,7 @@ def seeds(db, district_a, district_b, central, program_manager, program_checker)
     release = _seed_release(made, central)
     _seed_benefits(made, release, program_manager, program_checker)
     _seed_quality(made, central, district_a, district_b)
+    seed_dedup(made, central)  # quality.dedup: a pair per village, a national run
     _seed_public_requests(made)
     return made
 
@@ -449,6 +453,7 @@ OBJECT_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "submission_id": lambda s: s.submission.pk if s.submission else 0,
     "finding_id": lambda s: s.quality.finding.pk if s.quality else 0,
     "override_id": lambda s: s.quality.override.pk if s.quality else 0,
+    "pair_id": lambda s: s.dedup_pair.pk if s.dedup_pair else 0,  # quality.dedup
 }
 REGION_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "code": lambda s: s.region_code,
@@ -464,6 +469,7 @@ NATIONAL_KWARGS: dict[str, Callable[[Seed], Any]] = {
     "model_id": lambda s: ScoringModel.objects.get(status="ACTIVE").pk,
     "run_id": lambda s: s.benefits.run.pk if s.benefits else 0,
     "batch_id": lambda s: s.benefits.batch.pk if s.benefits else 0,
+    "dedup_run_id": lambda s: s.dedup_run.pk if s.dedup_run else 0,  # quality.dedup
     "import_id": lambda s: s.benefits.status_import.pk if s.benefits else 0,
     "check_run_id": lambda s: s.quality.check_run.pk if s.quality else 0,
     "padan_run_id": lambda s: s.quality.padan_run.pk if s.quality else 0,
