@@ -47,6 +47,7 @@ _MENU: tuple[tuple[Any, str, Action | None], ...] = (
     (_("Realisasi"), "payments:realisation", Action.REALISATION_VIEW),
     (_("Kualitas data"), "quality:dashboard", Action.QUALITY_VIEW),
     (_("Data ganda"), "dedup:pair_list", Action.DEDUP_VIEW),  # Kualitas data: duplicates (issue 6 §3)
+    (_("Usul & sanggah warga"), "portal_requests:submission_list", Action.PROPOSAL_VIEW),
     (_("Pengaduan"), "portal_requests:complaint_list", Action.COMPLAINT_VIEW),
     (_("Log audit"), "common:audit_list", Action.AUDIT_VIEW),
 )
