@@ -133,6 +133,16 @@ def test_a_wrong_captcha_sends_nothing(db):
     assert not PublicSubmission.objects.exists()
 
 
+def test_a_photo_over_10_mb_is_refused_before_it_is_read(db, settings):
+    client = Client()
+    client.post(USUL, usul_fields())
+    confirm = client.get(USUL_OK).content.decode()
+    big = photo(JPEG + b"\x00" * (10 * 1024 * 1024))
+    response = client.post(USUL_OK, {"photo": big, "confirm": "on", **captcha(confirm)})
+    assert response.status_code == 400 and "Berkas lebih dari 10 MB." in response.content.decode()
+    assert not PublicSubmission.objects.exists()
+
+
 def test_the_complaint_form_requires_the_captcha(db):
     response = Client().post(ADU, {"village": VILLAGE_A, "kind": "QUESTION", "category": "DATA", "text": "?"})
     assert response.status_code == 400 and not Complaint.objects.exists()

@@ -23,6 +23,7 @@ from sejahtera.portal.edge import client_address
 from sejahtera.programs.models import Program
 from sejahtera.regions.models import Region
 from sejahtera.registry.models import Person
+from sejahtera.updates.services.verification import MAX_PHOTO_BYTES
 
 from .. import selectors, services
 from ..forms import (
@@ -40,7 +41,12 @@ USUL_KEY = "portal_requests.usul"
 SANGGAH_KEY = "portal_requests.sanggah"
 
 
-def _upload(file: Any) -> services.Upload:
+def _upload(file: Any, field_name: str = "photo") -> services.Upload:
+    # Refused before it is read into memory (the service checks the bytes it gets again).
+    if file.size > MAX_PHOTO_BYTES:
+        raise services.RequestRefused(
+            field_name, gettext("Berkas lebih dari %(mb)d MB.") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)}
+        )
     return services.Upload(name=file.name or "foto", content=file.read())
 
 
@@ -284,7 +290,7 @@ def complaint(request: HttpRequest) -> HttpResponse:
             )
             try:
                 c = services.complaint_submit(
-                    data=data, attachment=_upload(d["attachment"]) if d["attachment"] else None
+                    data=data, attachment=_upload(d["attachment"], "attachment") if d["attachment"] else None
                 )
             except services.RequestRefused as e:
                 _refused(form, e)
