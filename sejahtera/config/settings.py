@@ -193,7 +193,8 @@ RELEASE_DISCARD_HOOKS: list[str] = [
     h
     for h in os.environ.get(
         "SEJAHTERA_RELEASE_DISCARD_HOOKS",
-        "sejahtera.targeting.services.discard_scores_hook,sejahtera.portal.services.check_index_discard_hook",
+        "sejahtera.targeting.services.discard_scores_hook,sejahtera.portal.services.check_index_discard_hook,"
+        "sejahtera.quality.services.hooks.release_counts_discard_hook",
     ).split(",")
     if h
 ]

@@ -160,7 +160,8 @@ def trend(*, user: User, region: str, types: list[str]) -> list[TrendRow]:
     if area:
         qs = qs.filter(district_code__startswith=area)
     releases = list(
-        Release.objects.filter(number__in=qs.values("release__number"))
+        Release.objects.filter(pk__in=qs.values("release_id"))
+        .exclude(status__in=[Release.Status.DISCARDED, Release.Status.FAILED])
         .order_by("-number")
         .values_list("pk", "number", "period")[:TRENDS_SHOWN]
     )

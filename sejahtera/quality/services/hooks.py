@@ -8,6 +8,8 @@ from django.db import connection
 
 from sejahtera.updates.models import Release
 
+from ..models import ReleaseFindingCount
+
 
 def release_counts_hook(release: Release) -> None:
     """settings.RELEASE_BUILD_HOOKS: the OPEN findings per district and type when the release was built."""
@@ -19,6 +21,11 @@ def release_counts_hook(release: Release) -> None:
             "WHERE status = 'OPEN' GROUP BY district_code, regency_code, province_code, type",
             [release.pk],
         )
+
+
+def release_counts_discard_hook(release: Release) -> None:
+    """settings.RELEASE_DISCARD_HOOKS: a discarded draft leaves no point in the trend."""
+    ReleaseFindingCount.objects.filter(release=release).delete()
 
 
 def padan_hold_out_filter() -> str:

@@ -142,3 +142,14 @@ def test_the_command_matches_an_extract(tmp_path):
     out = io.StringIO()
     call_command("quality", "padan", "--csv", str(path), "--json", stdout=out)
     assert json.loads(out.getvalue())["not_matched"] == 1
+
+
+def test_a_discarded_release_leaves_the_trend(client, central, findings):
+    from sejahtera.updates.services.releases import release_build, release_discard
+
+    release = release_build(actor=central, period="2020-04")
+    assert ReleaseFindingCount.objects.filter(release=release).exists()
+    release_discard(actor=central, number=release.number, reason="salah periode")
+    assert not ReleaseFindingCount.objects.filter(release=release).exists()
+    client.force_login(central)
+    assert client.get(reverse("quality:dashboard")).context["trend"] == []
