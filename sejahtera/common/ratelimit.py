@@ -66,19 +66,43 @@ def login_ident(*, ip: str, username: str) -> str:
     return f"{ip}|{username.strip().lower()}"
 
 
-_INCR = (
-    "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
-)
+# INCR each key; a key just created gets its life (its window and a second). One round trip for
+# all the limits of a request. (Django's RedisCache.incr asks EXISTS first: two round trips each.)
+_INCR = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  out[i] = n
+end
+return out
+"""
 
 
 def _incr_script(backend: Any, key: str) -> Any:
-    """The INCR-with-expiry script, registered once per cache backend instance on its write
-    client (Django's get_client() builds a new client object on each call: costly per request)."""
+    """The script, registered once per cache backend instance on its write client (Django's
+    get_client() builds a new client object on each call: costly per request)."""
     script = getattr(backend, "_sejahtera_incr", None)
     if script is None:
         script = backend._cache.get_client(key, write=True).register_script(_INCR)
         backend._sejahtera_incr = script
     return script
+
+
+def _incr(keys: list[str], ttls: list[int]) -> list[int]:
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full = [backend.make_and_validate_key(k) for k in keys]
+        return [int(n) for n in _incr_script(backend, full[0])(keys=full, args=ttls)]
+    counts = []
+    for key, ttl in zip(keys, ttls, strict=True):
+        # incr() is atomic on the local cache; the first request of a window creates the key
+        # with add(), which only one of two racing requests wins (the other increments).
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:
+            counts.append(1 if cache.add(key, 1, timeout=ttl) else cache.incr(key))
+    return counts
 
 
 @dataclass(frozen=True)
@@ -100,25 +124,23 @@ class RequestLimit:
 
     def hit(self, ident: str) -> int:
         """Count one request; 0 when it is allowed, else the seconds to wait before the next one."""
-        now = time.time()
-        window = int(now // self.window_seconds)
-        key = self._key(ident, window)
-        backend = caches["default"]
-        if isinstance(backend, RedisCache):
-            # One round trip: a script INCRements and sets the key's life when it creates it.
-            # (Django's RedisCache.incr asks EXISTS first: two round trips, and a race.)
-            full = backend.make_and_validate_key(key)
-            count = int(_incr_script(backend, full)(keys=[full], args=[self.window_seconds + 1]))
-        else:
-            # incr() is atomic on the local cache; the first request of a window creates the key
-            # with add(), which only one of two racing requests wins (the other increments).
-            try:
-                count = cache.incr(key)
-            except ValueError:
-                count = 1 if cache.add(key, 1, timeout=self.window_seconds + 1) else cache.incr(key)
-        if count <= self.max_requests:
-            return 0
-        return max(1, math.ceil((window + 1) * self.window_seconds - now))
+        return hit_all([(self, ident)])
 
     def reset(self, ident: str) -> None:
         cache.delete(self._key(ident, int(time.time() // self.window_seconds)))
+
+
+def hit_all(hits: list[tuple[RequestLimit, str]]) -> int:
+    """Count one request against each (limit, ident) at once (one Redis round trip); 0 when every
+    limit allows it, else the longest wait in seconds. Every limit counts the request."""
+    now = time.time()
+    windows = [int(now // limit.window_seconds) for limit, _ in hits]
+    counts = _incr(
+        [limit._key(ident, w) for (limit, ident), w in zip(hits, windows, strict=True)],
+        [limit.window_seconds + 1 for limit, _ in hits],
+    )
+    wait = 0
+    for (limit, _), window, count in zip(hits, windows, counts, strict=True):
+        if count > limit.max_requests:
+            wait = max(wait, max(1, math.ceil((window + 1) * limit.window_seconds - now)))
+    return wait

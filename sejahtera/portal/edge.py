@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
 from sejahtera.common.errors import DomainError
-from sejahtera.common.ratelimit import RequestLimit
+from sejahtera.common.ratelimit import RequestLimit, hit_all
 
 log = logging.getLogger("sejahtera.portal")
 
@@ -123,7 +123,7 @@ def check_guard(*, address: str, village_code: str, api_key_hash: str | None = N
             (
                 "api-key",
                 key[:8],
-                lambda: lim["key"].hit(key) or lim["key_village"].hit(f"{key}|{village_code}"),
+                lambda: hit_all([(lim["key"], key), (lim["key_village"], f"{key}|{village_code}")]),
             )
         ]
     else:

@@ -71,3 +71,12 @@ def test_on_redis_it_counts_in_one_key_that_expires_with_its_window(settings, mo
     assert 0 < client.ttl(key) <= 61
     assert caches["default"].get(limit._key("a", 20)) == 3  # the same counter Django's cache reads
     limit.reset("a")
+
+
+def test_several_limits_count_at_once_and_the_longest_wait_wins(monkeypatch):
+    minute = ratelimit.RequestLimit(scope="t-min", max_requests=1, window_seconds=60)
+    hour = ratelimit.RequestLimit(scope="t-hour", max_requests=1, window_seconds=3600)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 7_200.0 + 30)
+    assert ratelimit.hit_all([(minute, "a"), (hour, "a")]) == 0
+    assert ratelimit.hit_all([(minute, "a"), (hour, "a")]) == 3570
+    assert minute.hit("b") == 0  # another ident is counted apart
