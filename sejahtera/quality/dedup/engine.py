@@ -397,6 +397,9 @@ def run_linkage(
     timings["prepare"] = round(time.perf_counter() - t, 2)
     progress("prepare", 5)
     local, shipped = _model_paths(kind, model_dir)
+    if records < 2:  # nothing to compare (an empty registry): no model, no pairs
+        empty = pa.table({"unique_id_l": pa.array([], pa.int64()), "unique_id_r": pa.array([], pa.int64())})
+        return EngineResult(kind=kind, pairs=empty, records=int(records), model_version="", trained=False)
     trained = retrain or (local is None and not shipped.exists())
     db_api = _db_api(con, backend)
     sdf = _register(db_api, con, table, backend)

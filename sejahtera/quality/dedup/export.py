@@ -69,6 +69,10 @@ def _load(con: duckdb.DuckDBPyConnection, *, table: str, sql: str, types: dict[s
     with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
         path = Path(tmp) / f"{table}.csv"
         _to_csv(sql, path)
+        if path.stat().st_size == 0:  # nothing ACTIVE: DuckDB cannot sniff an empty file
+            defs = ", ".join(f"{name} {kind}" for name, kind in types.items())
+            con.sql(f"CREATE OR REPLACE TABLE {table} ({defs})")
+            return 0
         columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
         con.sql(
             f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv('{path}', header = false, "

@@ -182,6 +182,11 @@ def test_a_whole_run_reads_the_registry_and_stores_what_the_engine_finds(central
     assert (again.pairs_new, again.pairs_updated) == (0, 1)
 
 
+def test_a_run_over_an_empty_registry_finds_nothing(central):
+    run = services.dedup_run(actor=central)
+    assert (run.status, run.persons, run.households, run.candidates) == ("DONE", 0, 0, 0)
+
+
 def test_households_are_found_by_kk_head_and_address(central):
     first = household(village_id=VILLAGE_A, address="JL. MAWAR NO. 3")
     head = person(household=first, full_name="ASEP SUNANDAR")
