@@ -107,16 +107,11 @@ def _id_comparison(column: str, label: str) -> Any:
     )
     trap = cll.And(cll.ExactMatchLevel(prefix), cll.Not(cll.ExactMatchLevel(serial)))
     trap.configure(label_for_charts=f"{label}: {TRAP}")
-    return cl.CustomComparison(
-        output_column_name=column,
-        comparison_levels=[
-            cll.NullLevel(column),
-            cll.ExactMatchLevel(column),
-            transposed,
-            trap,
-            cll.ElseLevel(),
-        ],
-    )
+    levels = [cll.ExactMatchLevel(column), transposed, trap, cll.ElseLevel()]
+    # m is domain knowledge (ID_M), fixed: EM must not move it (see calibrate).
+    for level, m in zip(levels, ID_M.values(), strict=True):
+        level.configure(m_probability=m, fix_m_probability=True)
+    return cl.CustomComparison(output_column_name=column, comparison_levels=[cll.NullLevel(column), *levels])
 
 
 TRANSPOSED = "two adjacent digits swapped"
@@ -332,10 +327,20 @@ def _train(linker: Any, kind: str, timings: dict[str, float], progress: Progress
     timings["train_u"] = round(time.perf_counter() - t, 2)
     progress("train", 40)
     t = time.perf_counter()
-    # EM on pairs sharing a NIK trains name, birth date, sex and village (the NIK's own levels are
-    # set by hand: calibrate). EM on pairs sharing a first name and birth date would learn that
-    # "same name, same day" is a match: common names make that wrong.
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("nik"))
+    # EM on pairs sharing a NIK trains name, birth date, sex and village (the NIK's own m is fixed:
+    # ID_M). The registry itself never holds two ACTIVE persons with one NIK (a database
+    # constraint), so there no such pair exists and EM runs on pairs sharing a birth date and first
+    # name instead, the fixed NIK levels telling namesakes apart (without them EM learns that
+    # "same name, same day" is one person).
+    from splink.internals.exceptions import EMTrainingException
+
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("nik"))
+    except EMTrainingException:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("birth_date", "first_token")
+        )
+        timings["em_rule_birth_date_first_token"] = 1
     timings["train_em"] = round(time.perf_counter() - t, 2)
     progress("train", 55)
 
