@@ -234,6 +234,8 @@ class TestDocs:
             "/api/v1/releases",
             "/api/v1/releases/{number}",
             "/api/v1/releases/{number}/changes",
+            "/api/v1/public/check",
+            "/api/v1/public/captcha",
         }
         limit = next(p for p in paths["/api/v1/households"]["get"]["parameters"] if p["name"] == "limit")
         assert limit["schema"]["maximum"] == 500
