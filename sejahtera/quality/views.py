@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -107,7 +107,7 @@ _COLUMNS: tuple[tuple[Any, str], ...] = (
     (_("No."), "id"),
     (_("Jenis"), "type"),
     (_("Tingkat"), "severity"),
-    (_("Data"), ""),
+    (pgettext_lazy("finding record", "Data"), ""),
     (_("Desa/Kelurahan"), "region"),
     (_("Status"), "status"),
     (_("Terakhir terlihat"), "seen"),

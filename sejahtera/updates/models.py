@@ -106,7 +106,7 @@ class Proposal(RegionScoped):
         RETURNED = "RETURNED", _("Dikembalikan untuk verifikasi ulang")
         DISTRICT_APPROVED = "DISTRICT_APPROVED", _("Disahkan kab/kota, menunggu provinsi")
         APPROVED = "APPROVED", _("Disahkan")
-        APPLIED = "APPLIED", _("Ditetapkan")
+        APPLIED = "APPLIED", pgettext_lazy("proposal status", "Ditetapkan")
         CONFLICT = "CONFLICT", _("Gagal diterapkan")
         LAPSED = "LAPSED", _("Kedaluwarsa")
         WITHDRAWN = "WITHDRAWN", _("Ditarik")

@@ -20,7 +20,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import TaskResult, TaskResultStatus
@@ -64,7 +64,7 @@ class CreateBatchesForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan pembatalan"), max_length=500)
+    reason = forms.CharField(label=pgettext_lazy("payment batch", "Alasan pembatalan"), max_length=500)
 
 
 class StatusUploadForm(forms.Form):

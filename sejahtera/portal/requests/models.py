@@ -100,7 +100,7 @@ class Complaint(RegionScoped, StoredFile):
     class Kind(models.TextChoices):
         QUESTION = "QUESTION", _("Pertanyaan")
         SUGGESTION = "SUGGESTION", _("Saran")
-        COMPLAINT = "COMPLAINT", _("Pengaduan")
+        COMPLAINT = "COMPLAINT", pgettext_lazy("complaint kind", "Pengaduan")
 
     class Category(models.TextChoices):
         DATA = "DATA", _("Data DTKS/DTSEN")

@@ -14,7 +14,7 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -33,7 +33,7 @@ _COLUMNS: tuple[tuple[Any, str], ...] = (
     (_("No."), "id"),
     (_("Keluarga"), "household"),
     (_("Desa/Kelurahan"), "region"),
-    (_("Tahap"), ""),
+    (pgettext_lazy("payment", "Tahap"), ""),
     (_("Jumlah"), "amount"),
 )
 

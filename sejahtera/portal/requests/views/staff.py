@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -59,12 +59,12 @@ class SortHeader:
 _SORTS = {"ticket": "ticket", "submitted": "submitted_at", "status": "status", "category": "category"}
 _COLUMNS: tuple[tuple[Any, str], ...] = (
     (_("Tiket"), "ticket"),
-    (_("Masuk"), "submitted"),
+    (pgettext_lazy("submitted", "Masuk"), "submitted"),
     (_("Jenis"), ""),
     (_("Kategori"), "category"),
     (_("Desa/kelurahan"), ""),
     (_("Status"), "status"),
-    (_("Petugas"), ""),
+    (pgettext_lazy("complaint handler", "Petugas"), ""),
 )
 EXPORT_HEADER = (
     "ticket",
