@@ -123,6 +123,13 @@ def test_the_operator_of_the_village_sees_the_usul_and_its_origin(db, village_op
     assert image.status_code == 200 and image["Cache-Control"] == "private, no-store"
 
 
+def test_without_javascript_the_pilih_button_lists_the_next_level_keeping_the_entries(db):
+    response = Client().post(USUL, {"prov": "32", "pilih": "prov", "head_name": "Rahmawati"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'value="3204"' in page and 'value="Rahmawati"' in page
+    assert "wajib" not in page.lower() and not PublicSubmission.objects.exists()
+
+
 def test_a_wrong_captcha_sends_nothing(db):
     client = Client()
     client.post(USUL, usul_fields())

@@ -63,10 +63,32 @@ def _village_name(code: str) -> str:
     return f"{village.name}, {village.parent.name}" if village and village.parent else code
 
 
+def _chosen_region(data: Any) -> str:
+    """The deepest level of the cascade chosen (village, else district, regency, province)."""
+    for name in ("village", "kec", "kab", "prov"):
+        code = str(data.get(name, ""))
+        if code.isdigit():
+            return code
+    return ""
+
+
+def _picking(request: HttpRequest) -> bool:
+    """Without JavaScript the cascade's "Pilih" button posts the form to list the next level:
+    shown again as typed, neither checked nor counted."""
+    return request.method == "POST" and "pilih" in request.POST
+
+
 # --- usul -------------------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def usul(request: HttpRequest) -> HttpResponse:
     saved = request.session.get(USUL_KEY)
+    if _picking(request):
+        form = UsulForm(initial=request.POST.dict())
+        return render(
+            request,
+            "portal_requests/usul_form.html",
+            {"form": form, "cascade": cascade(_chosen_region(request.POST))},
+        )
     form = UsulForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -97,7 +119,7 @@ def usul(request: HttpRequest) -> HttpResponse:
             else:
                 request.session[USUL_KEY] = asdict(data)
                 return redirect("portal_requests:usul_confirm")
-    village = form.data.get("village", "") if form.is_bound else (saved or {}).get("village_code", "")
+    village = _chosen_region(form.data) if form.is_bound else (saved or {}).get("village_code", "")
     return render(
         request, "portal_requests/usul_form.html", {"form": form, "cascade": cascade(village)}, status=status
     )
@@ -272,6 +294,13 @@ def sanggah_confirm(request: HttpRequest) -> HttpResponse:
 # --- pengaduan --------------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def complaint(request: HttpRequest) -> HttpResponse:
+    if _picking(request):
+        form = ComplaintForm(initial=request.POST.dict())
+        return render(
+            request,
+            "portal_requests/complaint_form.html",
+            {"form": form, "cascade": cascade(_chosen_region(request.POST))},
+        )
     form = ComplaintForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     status = 200
     if request.method == "POST":
