@@ -55,6 +55,9 @@ HOUSEHOLD_TYPES = {
 def _to_csv(sql: str, path: Path) -> None:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            # Right after a bulk import the tables have no statistics yet, and the planner then
+            # joins the heads per family in a nested loop (96 s at 25,000 families; 0.3 s after).
+            cur.execute("ANALYZE registry_household, registry_person")
             raw = cur.cursor  # psycopg 3
             with path.open("wb") as fh, raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for chunk in copy:
