@@ -144,7 +144,7 @@ def main() -> None:
     con.sql("CREATE TABLE routine_pairs AS SELECT unique_id_l AS l, unique_id_r AS r FROM routine_arrow")
     quality = score(con, "first_pairs")
     sweep = {}
-    for p in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+    for p in (x for x in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999) if x >= args.threshold):
         con.sql(
             f"CREATE OR REPLACE TABLE sweep AS SELECT l, r FROM first_pairs WHERE match_probability >= {p}"
         )
