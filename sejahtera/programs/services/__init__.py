@@ -2,7 +2,7 @@
 voluntary withdrawal (maker-checker), quotas. One module per topic; each function is one business
 operation in one transaction, audited."""
 
-from .enrollment import enrollment_graduate
+from .enrollment import enrollment_graduate, enrollments_end_duplicate
 from .quotas import QuotaRowError, QuotaUploadRejected, quota_load, quota_set
 from .runs import programs_run, run_abandon, run_execute, run_start
 from .withdrawals import withdrawal_confirm, withdrawal_reject, withdrawal_request, withdrawal_verify
@@ -11,6 +11,7 @@ __all__ = [
     "QuotaRowError",
     "QuotaUploadRejected",
     "enrollment_graduate",
+    "enrollments_end_duplicate",
     "programs_run",
     "quota_load",
     "quota_set",

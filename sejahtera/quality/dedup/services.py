@@ -329,29 +329,9 @@ def _end_enrollments(*, actor: User, household: Household, reason: str) -> tuple
     is); note the payments of its entitlements not yet sent (PENDING), which are left alone:
     the payments office cancels them."""
     from sejahtera.payments.models import Payment
-    from sejahtera.programs.models import Enrollment, ExitReason
-    from sejahtera.programs.services._base import move, this_month
+    from sejahtera.programs.services import enrollments_end_duplicate
 
-    ended = []
-    for enrollment in Enrollment.objects.select_for_update().filter(
-        household=household, status=Enrollment.Status.ACTIVE
-    ):
-        enrollment.exit_reason = ExitReason.DUPLICATE
-        enrollment.exit_period = this_month()
-        enrollment.exited_at = timezone.now()
-        enrollment.exit_note = reason[:500]
-        move(
-            enrollment,
-            to=Enrollment.Status.EXITED,
-            actor=actor,
-            entity=f"Kepesertaan {enrollment.pk}",
-            object_type="enrollment",
-            region_code=enrollment.village_code,
-            reason=enrollment.exit_note,
-            extra={"exit_reason": ExitReason.DUPLICATE, "exit_period": enrollment.exit_period},
-            fields=("exit_reason", "exit_period", "exited_at", "exit_note"),
-        )
-        ended.append(enrollment.pk)
+    ended = enrollments_end_duplicate(actor=actor, household_id=household.pk, reason=reason)
     unsent = list(
         Payment.objects.filter(household_id=household.pk, status=Payment.Status.PENDING)
         .order_by("id")
