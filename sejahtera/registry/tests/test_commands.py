@@ -314,7 +314,7 @@ def test_demo_loads_two_regions_and_creates_one_user_per_role(settings):
 
     assert code == 0
     assert Household.objects.count() == households  # run again: no second copy of the data
-    assert User.objects.count() == len(users) + 1
+    assert User.objects.count() == len(users) + 2  # and system, portal
     printed = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.startswith("  ")}
     assert all(User.objects.get(username=n).check_password(pw) for n, pw in printed.items())
 
