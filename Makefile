@@ -27,6 +27,8 @@ demo: install
 	$(BIN)/sejahtera demo --households $(DEMO_HOUSEHOLDS) --region $(DEMO_REGION)
 	$(BIN)/sejahtera demo_cycle
 	$(BIN)/sejahtera demo_benefits
+	$(BIN)/sejahtera quality run
+	$(BIN)/sejahtera dedup run
 	$(BIN)/sejahtera collectstatic --no-input -v0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (users: var/demo-users.txt); Ctrl-C stops server and worker"
 	$(BIN)/sejahtera db_worker --interval 1 --no-reload & WORKER=$$!; \
