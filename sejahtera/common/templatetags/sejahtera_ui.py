@@ -43,6 +43,8 @@ _MENU: tuple[tuple[Any, str, Action | None], ...] = (
     (_("Evaluasi mingguan"), "updates:evaluation", Action.EVALUATION_VIEW),
     (_("Penargetan"), "targeting:model_list", Action.TARGETING_VIEW),
     (_("Program bansos"), "programs:program_list", Action.PROGRAM_VIEW),
+    (_("Kuota"), "programs:quota_list", Action.PROGRAM_MANAGE),
+    (_("Pengunduran diri"), "programs:withdrawal_queue", Action.ENROLLMENT_EXIT),
     (_("Penyaluran"), "payments:batch_list", Action.PAYMENT_VIEW),
     (_("Realisasi"), "payments:realisation", Action.REALISATION_VIEW),
     (_("Kualitas data"), "quality:dashboard", Action.QUALITY_VIEW),
@@ -59,14 +61,18 @@ def nav_items(context: template.Context) -> list[NavItem]:
     user = getattr(request, "user", None)
     if request is None or not isinstance(user, User):
         return []
-    items = []
+    shown = []
     for label, name, action in _MENU:
         if action is not None and not can(user, action):
             continue
-        url = reverse(name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append(NavItem(label=str(label), url=url, active=active))
-    return items
+        shown.append((str(label), reverse(name)))
+    # The entry whose address is the longest prefix of this page's is the current one: on
+    # /programs/kuota/ that is "Kuota", not "Program bansos" (/programs/) as well.
+    matching = [
+        url for _label, url in shown if request.path == url or (url != "/" and request.path.startswith(url))
+    ]
+    current = max(matching, key=len, default=None)
+    return [NavItem(label=label, url=url, active=url == current) for label, url in shown]
 
 
 ACTION_LABELS = {
